@@ -1,0 +1,169 @@
+"""The plan: which calls the child makes (probes, inputs only) and which checks read them (with points).
+
+Everything is generated from fixed seeds, so the same plan is built on every run and for every submission.
+Weights the grader injects are drawn around N(0, 0.5²), not the starter's 0.01 scale: with tiny weights the
+recurrent terms vanish and a wrong BPTT changes the updates by only about 1 %.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from grader import wire
+
+OFFICIAL_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "official_cases.json")
+PARAMS = ("W_xh", "W_hh", "W_hy", "b_h", "b_y")
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One instance's life in the child: a list of ops (see probe.py). `meta` stays on the grader's side."""
+    name: str
+    ops: tuple[dict[str, Any], ...]
+    seed: int = 0
+    meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def to_plan(self) -> dict[str, Any]:
+        return {"name": self.name, "seed": self.seed, "ops": list(self.ops)}
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    id: str            # "group/case"
+    points: float
+    probe: str         # the probe it reads
+    params: tuple[str, ...] = ()  # backward: the parameters it judges
+    hidden: bool = False
+
+    @property
+    def group(self) -> str:
+        return self.id.split("/", 1)[0]
+
+
+@dataclass(frozen=True)
+class Plan:
+    probes: tuple[Probe, ...]
+    checks: tuple[CheckSpec, ...]
+
+    def probe(self, name: str) -> Probe:
+        return self._by_name[name]
+
+    @functools.cached_property
+    def _by_name(self) -> dict[str, Probe]:
+        return {p.name: p for p in self.probes}
+
+
+def _enc(a: np.ndarray) -> dict[str, Any]:
+    return wire.encode_array(np.asarray(a, dtype=float))
+
+
+def random_params(rng: np.random.Generator, sizes: tuple[int, int, int], scale: float = 0.5) -> dict[str, np.ndarray]:
+    i, h, o = sizes
+    shapes = {"W_xh": (h, i), "W_hh": (h, h), "W_hy": (o, h), "b_h": (h, 1), "b_y": (o, 1)}
+    return {name: rng.normal(0.0, scale * (0.6 if name.startswith("b") else 1.0), shape)
+            for name, shape in shapes.items()}
+
+
+def _sequence(rng: np.random.Generator, t: int, n: int, scale: float = 1.0) -> np.ndarray:
+    return rng.normal(0.0, scale, (t, n))
+
+
+def injected_probe(name: str, seed: int, sizes: tuple[int, int, int], tail: list[dict[str, Any]],
+                   params: dict[str, np.ndarray], **meta: Any) -> Probe:
+    """new → set(params) → tail ops. The constructor's own draws are replaced by `params`."""
+    ops = [{"op": "new", "sizes": list(sizes), "seed": seed},
+           {"op": "set", "params": {k: _enc(v) for k, v in params.items()}}] + tail
+    return Probe(name, tuple(ops), seed, {"sizes": sizes, "params": params, **meta})
+
+
+def forward_probe(name: str, seed: int, sizes, t: int, *, weight_scale=0.5, input_scale=1.0, t2: int = 0) -> Probe:
+    rng = np.random.default_rng(seed)
+    params = random_params(rng, sizes, weight_scale)
+    xs = [_sequence(rng, t, sizes[0], input_scale)] + ([_sequence(rng, t2, sizes[0], input_scale)] if t2 else [])
+    return injected_probe(name, seed, sizes, [{"op": "forward", "x": _enc(x)} for x in xs], params, xs=xs)
+
+
+def backward_probe(name: str, seed: int, sizes, t: int, lr: float, *, target_scale: float = 1.0,
+                   forward_first: bool = True) -> Probe:
+    rng = np.random.default_rng(seed)
+    params = random_params(rng, sizes)
+    x, y = _sequence(rng, t, sizes[0]), _sequence(rng, t, sizes[2], target_scale)
+    tail = ([{"op": "forward", "x": _enc(x)}] if forward_first else []) + \
+        [{"op": "backward", "x": _enc(x), "y": _enc(y), "lr": lr}]
+    return injected_probe(name, seed, sizes, tail, params, x=x, y=y, lr=lr)
+
+
+def training_probe(name: str, seed: int, sizes, t: int, lr: float, epochs: int) -> Probe:
+    rng = np.random.default_rng(seed)
+    params = random_params(rng, sizes, 0.3)
+    x, y = _sequence(rng, t, sizes[0]), _sequence(rng, t, sizes[2])
+    tail = [{"op": "train", "x": _enc(x), "y": _enc(y), "lr": lr, "epochs": epochs}]
+    return injected_probe(name, seed, sizes, tail, params, x=x, y=y, lr=lr, epochs=epochs)
+
+
+@functools.lru_cache(maxsize=1)
+def official_cases() -> tuple[dict[str, Any], ...]:
+    with open(OFFICIAL_PATH) as f:
+        return tuple(json.load(f)["cases"])
+
+
+def official_probe(case: dict[str, Any]) -> Probe:
+    """Exactly as the site runs it: its seed, the learner's own __init__, its epochs."""
+    sizes = (case["input_size"], case["hidden_size"], case["output_size"])
+    x, y = np.array(case["x"], dtype=float), np.array(case["y"], dtype=float)
+    ops = ({"op": "new", "sizes": list(sizes), "seed": case["seed"]},
+           {"op": "train", "x": _enc(x), "y": _enc(y), "lr": case["learning_rate"], "epochs": case["epochs"]})
+    return Probe(f"official/{case['name']}", ops, case["seed"],
+                 {"sizes": sizes, "x": x, "y": y, "lr": case["learning_rate"], "epochs": case["epochs"],
+                  "expected": np.array(case["expected_output"], dtype=float).reshape(len(x), -1)})
+
+
+# Sizes are (I, H, O). T = 2 is never used (a 2-step list would look like an (outputs, states) pair), and O != H.
+def build_probes() -> list[Probe]:
+    probes = [Probe("init", ({"op": "new", "sizes": [4, 16, 3], "seed": 42},), 42, {"sizes": (4, 16, 3)})]
+    probes += [
+        forward_probe("forward/basic", 101, (2, 4, 1), 5),
+        forward_probe("forward/single_step", 102, (3, 4, 2), 1),
+        forward_probe("forward/multi_input", 103, (5, 4, 1), 6),
+        forward_probe("forward/multi_output", 104, (2, 5, 3), 6),
+        forward_probe("forward/long_sequence", 105, (2, 6, 2), 40),
+        # Pre-activations of several units: tanh is flat there. Kept below |z| ≈ 50, far from math.exp overflow.
+        forward_probe("forward/saturated", 106, (3, 5, 2), 8, weight_scale=3.0, input_scale=2.0),
+        forward_probe("forward/repeat_call", 107, (2, 4, 1), 5, t2=7),
+        backward_probe("backward/basic", 201, (3, 4, 1), 6, 0.01),
+        backward_probe("backward/multi_output", 202, (2, 4, 3), 5, 0.01),
+        backward_probe("backward/learning_rate", 203, (2, 4, 2), 5, 0.1),
+        backward_probe("backward/single_step", 204, (2, 4, 2), 1, 0.05),
+        training_probe("training/basic", 301, (2, 4, 2), 5, 0.01, 20),
+    ]
+    probes += [official_probe(c) for c in official_cases()]
+    # Not scored: tells whether backward needs a forward first (the report names the convention).
+    probes.append(backward_probe("conventions/backward_alone", 401, (2, 4, 1), 3, 0.01, forward_first=False))
+    return probes
+
+
+def build_checks() -> list[CheckSpec]:
+    checks = [CheckSpec("init/shapes", 0, "init"), CheckSpec("init/zero_biases", 0, "init"),
+              CheckSpec("init/scale", 0, "init"), CheckSpec("init/draw_order", 0, "init")]
+    forward_points = {"basic": 5, "single_step": 4, "multi_input": 4, "multi_output": 5, "long_sequence": 4,
+                      "saturated": 4, "repeat_call": 4}
+    checks += [CheckSpec(f"forward/{k}", v, f"forward/{k}") for k, v in forward_points.items()]
+    checks += [CheckSpec(f"backward/{p}", pts, "backward/basic", (p,))
+               for p, pts in zip(PARAMS, (6, 6, 5, 5, 4))]
+    checks += [CheckSpec(f"backward/{k}", v, f"backward/{k}", PARAMS)
+               for k, v in {"multi_output": 5, "learning_rate": 5, "single_step": 4}.items()]
+    checks += [CheckSpec("training/outputs", 5, "training/basic"),
+               CheckSpec("training/weights", 5, "training/basic", PARAMS)]
+    checks += [CheckSpec(f"official/{c['name']}", pts, f"official/{c['name']}")
+               for c, pts in zip(official_cases(), (7, 7, 6))]
+    return checks
+
+
+@functools.lru_cache(maxsize=1)
+def default_plan() -> Plan:
+    return Plan(tuple(build_probes()), tuple(build_checks()))

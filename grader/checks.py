@@ -1,0 +1,364 @@
+"""Check stage: turn the child's raw results and the reference's into scored checks.
+
+Every verdict is computed here, from plain numbers; nothing the learner's code returned is trusted beyond its
+numeric content. Each check says what was checked, what was expected, what came back, and what to look at next.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from grader import compare, conventions
+from grader.cases import PARAMS, CheckSpec, Plan, Probe
+from grader.result import Check, Status
+from grader.wire import Opaque, WireError, decode_value
+
+
+# ---- decoded op results -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Op:
+    status: str                  # "ok" | "error" | "skipped" | "missing"
+    value: dict[str, Any] = field(default_factory=dict)  # decoded fields of an ok result
+    error: dict[str, str] = field(default_factory=dict)  # type, message, traceback, where
+
+
+def decode_ops(raw: list[Any] | None, n_ops: int, missing_reason: str) -> list[Op]:
+    """The child's results for one probe; absent or malformed ones become errors that say why."""
+    if raw is None:
+        return [Op("missing", error={"type": "", "message": missing_reason, "traceback": ""})] * n_ops
+    ops = []
+    for item in list(raw)[:n_ops]:
+        try:
+            if not isinstance(item, dict):
+                raise WireError("not a result")
+            if "ok" in item:
+                ops.append(Op("ok", value=_decode_fields(item["ok"])))
+            elif "error" in item:
+                e = item["error"]
+                ops.append(Op("error", error={k: str(e.get(k, ""))[:8000] for k in ("type", "message", "traceback",
+                                                                                   "where")}))
+            else:
+                ops.append(Op("skipped"))
+        except (WireError, AttributeError, TypeError, KeyError) as e:
+            ops.append(Op("error", error={"type": "", "traceback": "",
+                                          "message": f"the grader could not read this result ({e})"}))
+    ops += [Op("missing", error={"type": "", "message": missing_reason, "traceback": ""})] * (n_ops - len(ops))
+    return ops
+
+
+def _decode_fields(d: Any) -> dict[str, Any]:
+    if not isinstance(d, dict):
+        raise WireError("malformed result")
+    out: dict[str, Any] = {}
+    for key, v in d.items():
+        if key == "params":
+            out[key] = {name: decode_value(v.get(name, {"t": "missing"})) for name in PARAMS}
+        elif key == "outputs":
+            out[key] = [decode_value(x) for x in v]
+        elif key in ("value", "hidden_size"):
+            out[key] = decode_value(v)
+        else:
+            out[key] = v
+    return out
+
+
+# ---- evaluation -----------------------------------------------------------------------------------------------
+
+@dataclass
+class Evaluation:
+    checks: list[Check]
+    conventions: list[str]
+    analysis: dict[str, Any]
+
+
+class _Verdict(Exception):
+    """Raised inside a check function to end it with a status and message (skipped, error, fail)."""
+
+    def __init__(self, status: Status, message: str, details: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.status, self.message, self.details = status, message, details or {}
+
+
+def evaluate(plan: Plan, learner: dict[str, list[Op]], reference: dict[str, list[Op]]) -> Evaluation:
+    ctx = _Context(plan, learner, reference)
+    checks = []
+    for spec in plan.checks:
+        try:
+            status, message, details = _CHECKS[spec.id.split("/")[0]](ctx, spec)
+        except _Verdict as v:
+            status, message, details = v.status, v.message, v.details
+        points = spec.points if status is Status.PASS else 0.0
+        checks.append(Check(spec.id, spec.group, status, points, spec.points, message, details, spec.hidden))
+    return Evaluation(checks, sorted(ctx.conventions), ctx.analysis)
+
+
+class _Context:
+    def __init__(self, plan: Plan, learner: dict[str, list[Op]], reference: dict[str, list[Op]]):
+        self.plan, self.learner, self.reference = plan, learner, reference
+        self.conventions: set[str] = set()
+        self.analysis: dict[str, Any] = {"parameters": {}, "training": {}, "forward": {}}
+        self._note_backward_convention()
+
+    def ops(self, probe: str, upto: int) -> tuple[Probe, list[Op], list[Op]]:
+        """The learner's and reference's first `upto` ops of a probe, ending the check if one didn't succeed."""
+        p = self.plan.probe(probe)
+        mine, ref = self.learner[probe], self.reference[probe]
+        for i in range(upto):
+            op, what = mine[i], p.ops[i]
+            if op.status == "ok":
+                continue
+            raise _Verdict(*self._failure(p, i, op, what))
+        return p, mine, ref
+
+    def _failure(self, p: Probe, i: int, op: Op, what: dict[str, Any]) -> tuple[Status, str, dict]:
+        call = _describe_call(p, what)
+        if op.status == "missing":
+            return Status.ERROR, f"{call} did not run: {op.error['message']}", {}
+        if op.status == "skipped":
+            return Status.SKIPPED, f"skipped: an earlier call in this case failed", {}
+        init_ok = self.learner["init"][0].status == "ok" if "init" in self.learner else True
+        if what["op"] == "new" and not init_ok and p.name != "init":
+            return Status.SKIPPED, "skipped: SimpleRNN could not be constructed (see init/shapes)", {}
+        text = f"{call} raised {op.error['type']}: {op.error['message']}".rstrip(": ")
+        if op.error["type"] == "MemoryError":
+            text += " (the submission ran out of memory)"
+        if op.error["type"] == "NotImplementedError" and not op.error["message"]:
+            text += " (not written yet?)"
+        return Status.ERROR, text, {"traceback": op.error.get("traceback", "")}
+
+    def learner_params_exist(self, probe: str) -> None:
+        """Injection sets attributes by the starter's names; a learner who renamed them computes with others."""
+        new = self.learner[probe][0].value.get("params", {})
+        missing = [n for n in PARAMS if isinstance(new.get(n), Opaque) and new[n].type_name == "missing"]
+        if missing:
+            raise _Verdict(Status.SKIPPED, f"skipped: the grader sets the weights by the starter's names, and "
+                                           f"SimpleRNN has no {', '.join(missing)} after __init__ (see init/shapes)")
+
+    def _note_backward_convention(self) -> None:
+        ops = self.learner.get("conventions/backward_alone")
+        if ops and len(ops) >= 3:
+            if ops[2].status == "ok":
+                self.conventions.add("backward runs forward itself (works without a prior forward call)")
+            elif ops[2].status == "error" and ops[2].error.get("type") != "NotImplementedError":
+                self.conventions.add("backward uses the states cached by forward")
+
+
+def _describe_call(p: Probe, op: dict[str, Any]) -> str:
+    sizes = p.meta.get("sizes")
+    if op["op"] == "new":
+        return f"SimpleRNN{tuple(op['sizes'])}"
+    if op["op"] == "set":
+        return "setting the weights"
+    if op["op"] == "train":
+        return f"training for {op['epochs']} epochs"
+    return f"{op['op']}() (sizes I, H, O = {sizes})"
+
+
+def _outputs(ctx: _Context, value: Any, sizes: tuple[int, int, int], t: int) -> np.ndarray:
+    got = conventions.read_outputs(value, t=t, o=sizes[2], h=sizes[1])
+    if got.convention:
+        ctx.conventions.add(f"forward returns {got.convention}")
+    if got.array is None:
+        raise _Verdict(Status.FAIL, got.problem)
+    return got.array
+
+
+def _ref_outputs(value: Any, sizes: tuple[int, int, int], t: int) -> np.ndarray:
+    return conventions.read_outputs(value, t=t, o=sizes[2], h=sizes[1]).array
+
+
+def _result(comparisons: list[compare.Comparison], what: str) -> tuple[Status, str, dict[str, Any]]:
+    failed = [c for c in comparisons if not c.passed]
+    details = {"comparisons": [c.to_dict() for c in comparisons]}
+    if failed:
+        return Status.FAIL, "; ".join(c.message() for c in failed), details
+    return Status.PASS, what, details
+
+
+# ---- init -----------------------------------------------------------------------------------------------------
+
+def _check_init(ctx: _Context, spec: CheckSpec):
+    p, mine, ref = ctx.ops("init", 1)
+    i, h, o = p.meta["sizes"]
+    got, want = mine[0].value["params"], ref[0].value["params"]
+    shapes = {"W_xh": (h, i), "W_hh": (h, h), "W_hy": (o, h), "b_h": (h, 1), "b_y": (o, 1)}
+    arrays, problems = {}, []
+    for name, shape in shapes.items():
+        arr, problem = conventions.read_param(got[name], shape, name, "after __init__")
+        arrays[name] = arr
+        problems += [problem] if problem else []
+    if spec.id == "init/shapes":
+        hidden = mine[0].value.get("hidden_size")
+        if not (isinstance(hidden, float) and hidden == h):
+            problems.append(f"self.hidden_size is {conventions.describe(hidden) if not isinstance(hidden, float) else hidden:}"
+                            f"; expected {h}")
+        for c in (conventions.bias_convention(got), conventions.dtype_convention(got)):
+            if c:
+                ctx.conventions.add(c)
+        if problems:
+            return Status.FAIL, "; ".join(problems), {}
+        return Status.PASS, f"SimpleRNN{(i, h, o)} has W_xh {(h, i)}, W_hh {(h, h)}, W_hy {(o, h)}, b_h, b_y", {}
+    if any(arrays[n] is None for n in shapes):
+        raise _Verdict(Status.SKIPPED, "skipped: the parameters' shapes are wrong (see init/shapes)")
+    if spec.id == "init/zero_biases":
+        nonzero = [n for n in ("b_h", "b_y") if np.any(arrays[n] != 0)]
+        if nonzero:
+            return Status.FAIL, f"{' and '.join(nonzero)} should start at zero", {}
+        return Status.PASS, "b_h and b_y start at zero", {}
+    weights = np.concatenate([arrays[n].ravel() for n in ("W_xh", "W_hh", "W_hy")])
+    if spec.id == "init/scale":
+        std = float(np.std(weights))
+        if not 0.007 <= std <= 0.013:
+            return Status.FAIL, (f"the weights' standard deviation is {std:.3g}; the starter draws "
+                                 "np.random.randn(...) * 0.01 (about 0.01)"), {"std": std}
+        return Status.PASS, f"weights drawn at scale 0.01 (standard deviation {std:.3g})", {"std": std}
+    comparisons = [compare.compare_arrays(name=n, expected=want[n], actual=arrays[n], rtol=1e-6)
+                   for n in ("W_xh", "W_hh", "W_hy")]
+    status, message, details = _result(comparisons, "W_xh, W_hh, W_hy are drawn in the starter's order "
+                                                    "(np.random.seed(42) then randn for each, in that order)")
+    if status is Status.FAIL:
+        message = ("the weights differ from np.random.randn(...) * 0.01 drawn as W_xh, W_hh, W_hy right after "
+                   "the seed, so the published cases can't match: " + message)
+    return status, message, details
+
+
+# ---- forward ----------------------------------------------------------------------------------------------------
+
+def _check_forward(ctx: _Context, spec: CheckSpec):
+    p = ctx.plan.probe(spec.probe)
+    n_forward = sum(1 for op in p.ops if op["op"] == "forward")
+    ctx.ops(spec.probe, 1)
+    ctx.learner_params_exist(spec.probe)
+    _, mine, ref = ctx.ops(spec.probe, len(p.ops))
+    comparisons = []
+    for k in range(n_forward):
+        t = len(p.meta["xs"][k])
+        got = _outputs(ctx, mine[2 + k].value["value"], p.meta["sizes"], t)
+        want = _ref_outputs(ref[2 + k].value["value"], p.meta["sizes"], t)
+        label = "outputs" if n_forward == 1 else f"outputs of call {k + 1}"
+        comparisons.append(compare.compare_arrays(name=label, expected=want, actual=got, rtol=compare.FORWARD_RTOL,
+                                                  atol=1e-9))
+    ctx.analysis["forward"][spec.id] = {"expected": comparisons[-1].expected.tolist(),
+                                        "actual": comparisons[-1].actual.tolist()}
+    t = len(p.meta["xs"][0])
+    what = f"outputs match for T = {t}, sizes (I, H, O) = {p.meta['sizes']}"
+    if n_forward > 1:
+        what = "a second forward() on another sequence starts again from h_0 = 0"
+    status, message, details = _result(comparisons, what)
+    if status is Status.FAIL and n_forward > 1 and comparisons[0].passed:
+        message = "the first call is right but the second is not: is h_0 reset to zero on every call? " + message
+    return status, message, details
+
+
+# ---- backward and training: parameter updates -------------------------------------------------------------------
+
+def _params(ops_value: dict[str, Any], sizes: tuple[int, int, int], when: str) -> dict[str, np.ndarray]:
+    i, h, o = sizes
+    shapes = {"W_xh": (h, i), "W_hh": (h, h), "W_hy": (o, h), "b_h": (h, 1), "b_y": (o, 1)}
+    out, problems = {}, []
+    for name, shape in shapes.items():
+        arr, problem = conventions.read_param(ops_value["params"][name], shape, name, when)
+        out[name] = arr
+        problems += [problem] if problem else []
+    if problems:
+        raise _Verdict(Status.FAIL, "; ".join(problems))
+    return out
+
+
+def _dtypes(ops_value: dict[str, Any]) -> dict[str, str]:
+    return {n: str(v.dtype) if isinstance(v, np.ndarray) else "float64" for n, v in ops_value["params"].items()}
+
+
+def _update_comparisons(ctx: _Context, spec: CheckSpec, set_i: int, after_i: int) -> list[compare.Comparison]:
+    p = ctx.plan.probe(spec.probe)
+    ctx.ops(spec.probe, 1)
+    ctx.learner_params_exist(spec.probe)
+    _, mine, ref = ctx.ops(spec.probe, len(p.ops))
+    sizes = p.meta["sizes"]
+    before = _params(mine[set_i].value, sizes, "after the weights were set")
+    after = _params(mine[after_i].value, sizes, f"after {p.ops[after_i]['op']}()")
+    ref_before, ref_after = _params(ref[set_i].value, sizes, ""), _params(ref[after_i].value, sizes, "")
+    dtypes = _dtypes(mine[set_i].value)
+    if mine[after_i].value.get("returned"):
+        ctx.conventions.add(f"backward returns a {mine[after_i].value['returned']} (ignored)")
+    if mine[after_i].value.get("rebound"):
+        ctx.conventions.add("backward rebinds the parameters (p = p - ...) rather than updating in place")
+    out = []
+    for name in spec.params:
+        c = compare.compare_update(name=name, before=before[name], actual_after=after[name],
+                                   expected_before=ref_before[name], expected_after=ref_after[name],
+                                   dtype=dtypes[name])
+        out.append(c)
+        ctx.analysis["parameters"].setdefault(spec.probe, {})[name] = _verdict_of(c)
+    return out
+
+
+def _verdict_of(c: compare.Comparison) -> dict[str, Any]:
+    return {"passed": c.passed, "max_abs_err": c.max_abs_err,
+            "rel_err": c.rel_err if np.isfinite(c.rel_err) else None, "worst_index": list(c.worst_index),
+            "expected_at": c.expected_at, "actual_at": c.actual_at, "tolerance": c.tolerance,
+            "error_map": (c.actual - c.expected).tolist(), "expected": c.expected.tolist()}
+
+
+def _check_backward(ctx: _Context, spec: CheckSpec):
+    p = ctx.plan.probe(spec.probe)
+    comparisons = _update_comparisons(ctx, spec, 1, len(p.ops) - 1)
+    lr, t = p.meta["lr"], len(p.meta["x"])
+    names = ", ".join(spec.params) if len(spec.params) < 5 else "all five parameters"
+    return _result(comparisons, f"the update of {names} matches −lr × ∂L/∂p (T = {t}, lr = {lr}, "
+                                f"sizes (I, H, O) = {p.meta['sizes']})")
+
+
+def _losses(ctx: _Context, outputs: list[Any], p: Probe) -> list[float] | None:
+    y, sizes = p.meta["y"], p.meta["sizes"]
+    losses = []
+    for value in outputs:
+        got = conventions.read_outputs(value, t=len(y), o=sizes[2], h=sizes[1]).array
+        if got is None:
+            return None
+        losses.append(float(0.5 * np.sum((got - y) ** 2)))
+    return losses
+
+
+def _training_curves(ctx: _Context, spec: CheckSpec, mine: list[Op], ref: list[Op], i: int) -> None:
+    p = ctx.plan.probe(spec.probe)
+    ctx.analysis["training"][spec.probe] = {"learner": _losses(ctx, mine[i].value["outputs"], p),
+                                            "reference": _losses(ctx, ref[i].value["outputs"], p)}
+
+
+def _check_training(ctx: _Context, spec: CheckSpec):
+    p = ctx.plan.probe(spec.probe)
+    epochs = p.meta["epochs"]
+    if spec.id == "training/weights":
+        comparisons = _update_comparisons(ctx, spec, 1, 2)
+        return _result(comparisons, f"after {epochs} epochs the weights match the reference's")
+    ctx.ops(spec.probe, 1)
+    ctx.learner_params_exist(spec.probe)
+    _, mine, ref = ctx.ops(spec.probe, 3)
+    _training_curves(ctx, spec, mine, ref, 2)
+    t = len(p.meta["x"])
+    got = _outputs(ctx, mine[2].value["outputs"][-1], p.meta["sizes"], t)
+    want = _ref_outputs(ref[2].value["outputs"][-1], p.meta["sizes"], t)
+    c = compare.compare_arrays(name=f"outputs in epoch {epochs}", expected=want, actual=got,
+                               rtol=compare.FORWARD_RTOL, atol=1e-9)
+    return _result([c], f"the outputs of epoch {epochs} match the reference's")
+
+
+def _check_official(ctx: _Context, spec: CheckSpec):
+    p, mine, ref = ctx.ops(spec.probe, 2)
+    _training_curves(ctx, spec, mine, ref, 1)
+    t = len(p.meta["x"])
+    got = _outputs(ctx, mine[1].value["outputs"][-1], p.meta["sizes"], t)
+    c = compare.compare_arrays(name="outputs", expected=p.meta["expected"], actual=got,
+                               rtol=compare.FORWARD_RTOL, atol=1e-6)
+    ctx.analysis["forward"][spec.id] = {"expected": c.expected.tolist(), "actual": c.actual.tolist(),
+                                        "targets": p.meta["y"].tolist()}
+    return _result([c], f"matches the published output after {p.meta['epochs']} epochs "
+                        f"(seed {p.seed}, your own __init__)")
+
+
+_CHECKS: dict[str, Callable] = {"init": _check_init, "forward": _check_forward, "backward": _check_backward,
+                                "training": _check_training, "official": _check_official}

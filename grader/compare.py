@@ -1,0 +1,88 @@
+"""Check stage: pure comparisons of what the learner produced against the reference.
+
+Arguments are keyword-only (expected=, actual=): swapping them silently changes the relative error. A comparison
+says how much (largest absolute error and that error relative to the largest expected entry), where (the worst
+entry) and under what tolerance.
+
+The tolerance rule (README, "Tolerance"): pass when max|actual − expected| ≤ rtol · max|expected| + atol. It is
+scaled to the size of the whole quantity rather than entry by entry, so float32 rounding in a tiny entry is not an
+error, while a gradient that is 1 % off is (1e-2 against rtol = 1e-3).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+FORWARD_RTOL = 1e-4   # float32 forward passes land near 1e-6
+UPDATE_RTOL = 1e-3    # float32 updates land near 1e-5; a 1 % gradient error is 1e-2
+FLOOR_ULPS = 32       # atol of an update: this many units in the last place of the weights' dtype and scale
+
+
+@dataclass(frozen=True)
+class Comparison:
+    name: str
+    passed: bool
+    max_abs_err: float
+    rel_err: float                 # max_abs_err / max|expected| (inf when expected is all zeros)
+    worst_index: tuple[int, ...]
+    expected_at: float
+    actual_at: float
+    tolerance: float               # the absolute bound that was applied
+    rule: str
+    expected: np.ndarray = field(repr=False)
+    actual: np.ndarray = field(repr=False)
+
+    def message(self) -> str:
+        where = f"[{', '.join(map(str, self.worst_index))}]" if self.worst_index else ""
+        if self.passed:
+            return f"{self.name} matches (largest error {self.max_abs_err:.2g}, allowed {self.tolerance:.2g})"
+        rel = "" if not np.isfinite(self.rel_err) else f", {_pct(self.rel_err)} of its largest entry"
+        return (f"{self.name} differs by up to {self.max_abs_err:.3g}{rel} at {where}: expected "
+                f"{self.expected_at:.6g}, got {self.actual_at:.6g} (allowed {self.tolerance:.2g}: {self.rule})")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "passed": self.passed, "max_abs_err": self.max_abs_err,
+                "rel_err": self.rel_err if np.isfinite(self.rel_err) else None,
+                "worst_index": list(self.worst_index), "expected_at": self.expected_at, "actual_at": self.actual_at,
+                "tolerance": self.tolerance, "rule": self.rule,
+                "expected": self.expected.tolist(), "actual": self.actual.tolist()}
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.3g} %"
+
+
+def compare_arrays(*, name: str, expected: np.ndarray, actual: np.ndarray, rtol: float,
+                   atol: float = 0.0) -> Comparison:
+    """Both arrays must already have the same shape (conventions.py normalises the learner's)."""
+    expected, actual = np.asarray(expected, dtype=float), np.asarray(actual, dtype=float)
+    assert expected.shape == actual.shape, (name, expected.shape, actual.shape)
+    diff = np.abs(actual - expected)
+    scale = float(np.max(np.abs(expected))) if expected.size else 0.0
+    worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape)) if diff.size else ()
+    max_err = float(diff[worst]) if diff.size else 0.0
+    tolerance = rtol * scale + atol
+    rule = f"{rtol:g} × largest expected entry ({scale:.3g})" + (f" + {atol:.2g}" if atol else "")
+    return Comparison(name=name, passed=max_err <= tolerance, max_abs_err=max_err,
+                      rel_err=max_err / scale if scale else (0.0 if max_err == 0 else float("inf")),
+                      worst_index=worst, expected_at=float(expected[worst]) if diff.size else 0.0,
+                      actual_at=float(actual[worst]) if diff.size else 0.0, tolerance=tolerance, rule=rule,
+                      expected=expected, actual=actual)
+
+
+def update_floor(*, weights: np.ndarray, dtype: str) -> float:
+    """The smallest update error worth calling wrong: rounding noise of weights this size in this dtype.
+    Needed where the reference update is exactly zero (W_hh when T = 1, since h_0 = 0)."""
+    eps = float(np.finfo(np.dtype(dtype) if dtype in ("float16", "float32", "float64") else np.float64).eps)
+    return FLOOR_ULPS * eps * max(1.0, float(np.max(np.abs(weights))) if weights.size else 1.0)
+
+
+def compare_update(*, name: str, before: np.ndarray, expected_after: np.ndarray, expected_before: np.ndarray,
+                   actual_after: np.ndarray, dtype: str) -> Comparison:
+    """Compare the learner's update ΔW = after − before (measured from what the learner held after injection,
+    so float32 rounding of the injected weights is not mistaken for an update) with the reference's update."""
+    return compare_arrays(name=f"update of {name}", expected=expected_after - expected_before,
+                          actual=actual_after - before, rtol=UPDATE_RTOL,
+                          atol=update_floor(weights=before, dtype=dtype))

@@ -1,0 +1,126 @@
+"""Turn what the learner returned into the reference's layout, and name the convention that was used.
+
+Every accepted convention maps to the same (T, O) array of outputs and (H, 1)/(O, 1) biases; anything else
+becomes a learner-facing problem that says what came back and what was expected.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from grader.wire import Opaque
+
+OUTPUT_SHAPES = {"(T, O, 1)": lambda t, o: (t, o, 1), "(T, O)": lambda t, o: (t, o), "(T, 1, O)": lambda t, o: (t, 1, o)}
+STEP_SHAPES = {"(O, 1)": lambda o: (o, 1), "(O,)": lambda o: (o,), "(1, O)": lambda o: (1, o)}
+
+
+@dataclass(frozen=True)
+class Outputs:
+    array: np.ndarray | None  # (T, O), or None when the value could not be read as outputs
+    convention: str | None
+    problem: str | None
+
+
+def describe(value: Any) -> str:
+    if value is None:
+        return "None"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {tuple(value.shape)}"
+    if isinstance(value, Opaque):
+        return value.describe()
+    if isinstance(value, (list, tuple, dict)):
+        return f"a {type(value).__name__} of {len(value)} items"
+    return f"a {type(value).__name__}"
+
+
+def read_outputs(value: Any, *, t: int, o: int, h: int) -> Outputs:
+    """`value`: a decoded forward() return. t, o, h: steps, outputs, hidden units of this call."""
+    expected = f"the outputs of all {t} steps, e.g. an array of shape {(t, o, 1)}"
+    if value is None:
+        return Outputs(None, None, f"forward returned None (did you forget `return`?); expected {expected}")
+    found = _as_outputs(value, t, o)
+    if found:
+        return _finite(*found)
+    if isinstance(value, (tuple, list)) and len(value) == 2 and t != 2:
+        for first, second, name in ((0, 1, "(outputs, hidden states)"), (1, 0, "(hidden states, outputs)")):
+            found = _as_outputs(value[first], t, o)
+            if found and _looks_like_states(value[second], t, h):
+                return _finite(found[0], f"a {name} pair whose outputs are {found[1]}")
+    hint = ""
+    if _looks_like_states(value, t, h):
+        hint = f" (that looks like the hidden states, H = {h}, rather than the outputs)"
+    return Outputs(None, None, f"forward returned {describe(value)}{hint}; expected {expected}")
+
+
+def _as_outputs(value: Any, t: int, o: int) -> tuple[np.ndarray, str] | None:
+    if isinstance(value, np.ndarray):
+        for name, shape in OUTPUT_SHAPES.items():
+            if value.shape == shape(t, o):
+                return value.reshape(t, o), f"an array of shape {name}"
+        return None
+    steps = _steps(value, t)
+    if steps is None or not all(isinstance(s, np.ndarray) for s in steps):
+        return None
+    for name, shape in STEP_SHAPES.items():
+        if all(s.shape == shape(o) for s in steps):
+            kind = "dict keyed by t" if isinstance(value, dict) else f"{type(value).__name__}"
+            return np.stack([s.reshape(o) for s in steps]), f"a {kind} of {name} arrays"
+    return None
+
+
+def _steps(value: Any, t: int) -> list | None:
+    """The per-step items of a list/tuple of length t, or of a dict keyed by 0..t-1 or 1..t (extra h0 keys ok)."""
+    if isinstance(value, (list, tuple)):
+        return list(value) if len(value) == t else None
+    if isinstance(value, dict):
+        keys = [k for k in value if isinstance(k, int)]
+        for start in (0, 1):
+            if all(k in value for k in range(start, start + t)) and len(keys) <= t + 1:
+                return [value[k] for k in range(start, start + t)]
+    return None
+
+
+def _looks_like_states(value: Any, t: int, h: int) -> bool:
+    if isinstance(value, np.ndarray):
+        return value.size in (t * h, (t + 1) * h)
+    if isinstance(value, dict):
+        items = list(value.values())
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        return False
+    return len(items) in (t, t + 1) and all(isinstance(s, np.ndarray) and s.size == h for s in items)
+
+
+def _finite(array: np.ndarray, convention: str) -> Outputs:
+    bad = ~np.isfinite(array)
+    if bad.any():
+        step, out = (int(i) for i in np.argwhere(bad)[0])
+        what = "NaN" if np.isnan(array[step, out]) else "inf"
+        return Outputs(None, convention, f"forward's outputs contain {what} (first at step {step}, output {out}); "
+                                         "look for an overflow, e.g. a hand-written tanh or exploding weights")
+    return Outputs(array.astype(float), convention, None)
+
+
+def read_param(value: Any, shape: tuple[int, int], name: str, when: str) -> tuple[np.ndarray | None, str | None]:
+    """A parameter in the reference's shape. Biases may be held as (n,) or (1, n)."""
+    if not isinstance(value, np.ndarray):
+        what = "missing" if isinstance(value, Opaque) and value.type_name == "missing" else describe(value)
+        return None, f"{when}, {name} is {what}, not a numpy array of shape {shape}"
+    if value.shape != shape and not (shape[1] == 1 and value.shape in ((shape[0],), (1, shape[0]))):
+        return None, f"{when}, {name} has shape {tuple(value.shape)}; expected {shape}"
+    if not np.all(np.isfinite(value)):
+        return None, f"{when}, {name} contains NaN or inf"
+    return value.reshape(shape).astype(float), None
+
+
+def bias_convention(params: dict[str, Any]) -> str | None:
+    flat = [n for n in ("b_h", "b_y") if isinstance(params.get(n), np.ndarray) and params[n].ndim == 1]
+    return f"{' and '.join(flat)} kept as flat vectors (n,)" if flat else None
+
+
+def dtype_convention(params: dict[str, Any]) -> str | None:
+    kinds = sorted({str(v.dtype) for v in params.values() if isinstance(v, np.ndarray)} - {"float64"})
+    return f"parameters in {', '.join(kinds)}" if kinds else None

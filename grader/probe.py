@@ -1,0 +1,286 @@
+"""Run stage, inside the confined child: load the learner's code and execute a fixed plan of calls on it.
+
+The plan holds inputs only (sizes, seeds, weights to inject, sequences); no expected value ever reaches this
+process. Every learner call is wrapped so that its fault becomes a value; what came back is sent to the grader as
+plain numbers (wire.py). The same executor runs the reference solution in the grader's own process.
+
+Child protocol, one JSON line each on the results fd: {"loaded": ...} or {"fault": ...}, then
+{"probe": name, "results": [...]} per probe, then {"done": true}.
+"""
+from __future__ import annotations
+
+import inspect
+import linecache
+import os
+import random
+import sys
+import traceback
+import types
+from typing import Any, Callable
+
+import numpy as np
+
+from grader import wire
+
+PARAMS = ("W_xh", "W_hh", "W_hy", "b_h", "b_y")
+SIGNATURES = {"__init__": ("input_size", "hidden_size", "output_size"), "forward": ("x",),
+              "backward": ("x", "y", "learning_rate")}
+
+
+# ---- the plan executor (shared with the reference run) ------------------------------------------------------
+
+def run_probe(cls: type, probe: dict[str, Any], labels: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+    """Execute one probe's ops on a fresh instance of `cls`. Returns one result per op:
+    {"ok": {...}}, {"error": {"type", "message", "traceback"}} or {"skipped": true} after an error."""
+    np.random.seed(probe.get("seed", 0))
+    random.seed(probe.get("seed", 0))
+    results: list[dict[str, Any]] = []
+    state: dict[str, Any] = {"rnn": None}
+    failed = False
+    for op in probe["ops"]:
+        if failed:
+            results.append({"skipped": True})
+            continue
+        try:
+            results.append({"ok": _OPS[op["op"]](cls, state, op)})
+        except BaseException as e:  # learner faults of every kind, SystemExit and KeyboardInterrupt included
+            if isinstance(e, _Internal):
+                raise
+            results.append({"error": describe_exception(e, labels)})
+            failed = True
+    return results
+
+
+class _Internal(Exception):
+    pass
+
+
+def _arr(op: dict, key: str) -> np.ndarray:
+    # A fresh copy per call: learners sometimes modify x or y in place.
+    return wire.decode_array(op[key])
+
+
+def _read_params(rnn: Any) -> dict[str, Any]:
+    out = {}
+    for name in PARAMS:
+        try:
+            value = getattr(rnn, name)
+        except BaseException as e:  # a missing attribute, or a property that raises
+            out[name] = {"t": "missing", "why": type(e).__name__}
+            continue
+        out[name] = wire.encode_value(value)
+    return out
+
+
+def _op_new(cls, state, op):
+    np.random.seed(op["seed"])
+    random.seed(op["seed"])
+    state["rnn"] = rnn = cls(*op["sizes"])
+    hidden = getattr(rnn, "hidden_size", None)
+    return {"params": _read_params(rnn), "hidden_size": wire.encode_value(hidden)}
+
+
+def _op_set(cls, state, op):
+    """Inject weights in the learner's own shape and dtype when the entry count matches (biases as (H,) ...)."""
+    rnn, adapted = state["rnn"], {}
+    for name, enc in op["params"].items():
+        value = wire.decode_array(enc)
+        current = getattr(rnn, name, None)
+        if isinstance(current, np.ndarray) and current.dtype.kind == "f" and _same_layout(current.shape, value.shape):
+            value = value.reshape(current.shape).astype(current.dtype)
+            adapted[name] = [list(current.shape), str(current.dtype)]
+        setattr(rnn, name, value)
+    return {"params": _read_params(rnn), "adapted": adapted}
+
+
+def _same_layout(learner: tuple[int, ...], ours: tuple[int, ...]) -> bool:
+    """Same shape, or the same column vector held as (n,) or (1, n). Never a reshaped matrix: that would
+    scramble a transposed weight instead of exposing it."""
+    if learner == ours:
+        return True
+    n = ours[0] if len(ours) == 2 and ours[1] == 1 else -1
+    return n >= 0 and learner in ((n,), (1, n))
+
+
+def _op_forward(cls, state, op):
+    return {"value": wire.encode_value(state["rnn"].forward(_arr(op, "x")))}
+
+
+def _op_backward(cls, state, op):
+    rnn = state["rnn"]
+    before = {name: id(getattr(rnn, name, None)) for name in PARAMS}
+    returned = rnn.backward(_arr(op, "x"), _arr(op, "y"), op["lr"])
+    rebound = sorted(n for n in PARAMS if id(getattr(rnn, n, None)) != before[n])
+    return {"params": _read_params(rnn), "returned": None if returned is None else type(returned).__name__,
+            "rebound": rebound}
+
+
+def _op_train(cls, state, op):
+    """`epochs` times forward then backward, as the published cases do; every epoch's output is kept."""
+    rnn, outputs = state["rnn"], []
+    x, y = _arr(op, "x"), _arr(op, "y")
+    for epoch in range(op["epochs"]):
+        try:
+            outputs.append(wire.encode_value(rnn.forward(x.copy())))
+            rnn.backward(x.copy(), y.copy(), op["lr"])
+        except BaseException as e:
+            e.add_note(f"(in epoch {epoch + 1} of {op['epochs']})")
+            raise
+    return {"outputs": outputs, "params": _read_params(rnn)}
+
+
+_OPS: dict[str, Callable] = {"new": _op_new, "set": _op_set, "forward": _op_forward, "backward": _op_backward,
+                             "train": _op_train}
+
+
+def describe_exception(e: BaseException, labels: frozenset[str]) -> dict[str, str]:
+    """Type, message and a traceback cut down to the learner's own frames (file name or notebook cell)."""
+    frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename in labels]
+    lines = ["Traceback (learner code only):"] if frames else []
+    for f in frames:
+        lines.append(f'  {f.filename}, line {f.lineno}, in {f.name}')
+        if f.line:
+            lines.append(f"    {f.line.strip()}")
+    message = _safe_str(e)
+    lines.append(f"{type(e).__name__}: {message}" if message else type(e).__name__)
+    lines += [str(n) for n in getattr(e, "__notes__", [])[:3]]
+    where = f"{frames[-1].filename}, line {frames[-1].lineno}" if frames else ""
+    return {"type": type(e).__name__, "message": message[:2000], "traceback": "\n".join(lines)[:8000],
+            "where": where}
+
+
+def _safe_str(e: BaseException) -> str:
+    try:
+        return str(e)
+    except BaseException:  # a learner exception whose __str__ itself raises
+        return "(the exception's message could not be printed)"
+
+
+# ---- loading the learner's code -----------------------------------------------------------------------------
+
+def load(chunks: list[dict[str, str]], kind: str) -> tuple[type | None, dict[str, Any]]:
+    """Run the chunks in order as one module. Returns (SimpleRNN class or None, report) where the report is the
+    {"loaded": ...} or {"fault": ...} message body."""
+    module = types.ModuleType("submission")
+    sys.modules["submission"] = module
+    ns = module.__dict__
+    labels = frozenset(c["label"] for c in chunks)
+    warnings = []
+    for chunk in chunks:
+        label, code = chunk["label"], chunk["code"]
+        linecache.cache[label] = (len(code), None, code.splitlines(True), label)
+        fault = None
+        try:
+            exec(compile(code, label, "exec", dont_inherit=True), ns)
+        except SyntaxError as e:
+            fault = {"kind": "syntax_error", "message": _syntax_message(e, label), "where": f"{label}, line {e.lineno}"}
+        except BaseException as e:
+            fault = _load_fault(e, labels)
+        if fault is None:
+            continue
+        if isinstance(ns.get("SimpleRNN"), type) and fault["kind"] not in ("exited", "memory_limit"):
+            # SimpleRNN exists already: grade it, but say what went wrong after it was defined.
+            warnings.append(f"{fault.get('where') or label}: {fault['message'].splitlines()[0]} "
+                            "(grading went on, since SimpleRNN was already defined)")
+            continue
+        return None, {"fault": fault}
+    cls = ns.get("SimpleRNN")
+    classes = sorted(k for k, v in ns.items() if isinstance(v, type) and getattr(v, "__module__", "") == "submission")
+    if not isinstance(cls, type):
+        found = ", ".join(classes) if classes else "none"
+        what = "" if cls is None else f" (SimpleRNN is a {type(cls).__name__}, not a class)"
+        return None, {"fault": {"kind": "missing_class",
+                                "message": f"no class named SimpleRNN{what}; classes found: {found}"}}
+    problems = signature_problems(cls)
+    if "__init__" in problems:
+        return None, {"fault": {"kind": "missing_class", "message": problems["__init__"]}}
+    warnings += problems.values()
+    return cls, {"loaded": {"warnings": warnings, "classes": classes, "signature_problems": problems}}
+
+
+def signature_problems(cls: type) -> dict[str, str]:
+    """Methods that the grader's calls can't bind to, each with a message that says why."""
+    problems = {}
+    for method, args in SIGNATURES.items():
+        fn = getattr(cls, method, None)
+        call = f"{'SimpleRNN' if method == '__init__' else method}({', '.join(args)})"
+        if fn is None or (method == "__init__" and fn is object.__init__):
+            problems[method] = f"SimpleRNN has no {method} method; the grader calls {call}"
+            continue
+        try:
+            sig = inspect.signature(fn)
+            sig.bind(None, *args)
+        except (TypeError, ValueError) as e:
+            try:
+                shown = str(inspect.signature(fn))
+            except (TypeError, ValueError):
+                shown = "(...)"
+            problems[method] = f"SimpleRNN.{method}{shown} can't be called as {call}: {e}"
+    return problems
+
+
+def _syntax_message(e: SyntaxError, label: str) -> str:
+    text = (e.text or "").rstrip("\n")
+    caret = ""
+    if text and e.offset:
+        stripped = text.lstrip()
+        caret = "\n    " + " " * max(0, e.offset - 1 - (len(text) - len(stripped))) + "^"
+        text = stripped
+    return f"{label}, line {e.lineno}: {type(e).__name__}: {e.msg}" + (f"\n    {text}{caret}" if text else "")
+
+
+def _load_fault(e: BaseException, labels: frozenset[str]) -> dict[str, str]:
+    d = describe_exception(e, labels)
+    where = d["where"] or "while loading"
+    if isinstance(e, SystemExit):
+        return {"kind": "exited", "message": f"the submission called sys.exit({_safe_str(e)}) at {where}; "
+                                             "remove it: the grader needs the module to load", "where": d["where"],
+                "traceback": d["traceback"]}
+    if isinstance(e, KeyboardInterrupt):
+        return {"kind": "exited", "message": f"the submission raised KeyboardInterrupt at {where}",
+                "where": d["where"], "traceback": d["traceback"]}
+    if isinstance(e, MemoryError):
+        return {"kind": "memory_limit", "message": f"ran out of memory while loading ({where})",
+                "where": d["where"], "traceback": d["traceback"]}
+    if isinstance(e, ImportError):
+        name = getattr(e, "name", None)
+        msg = (f"imports `{name}`, which is not available here (only numpy and the standard library are)"
+               if isinstance(e, ModuleNotFoundError) and name else f"an import failed: {d['message']}")
+        return {"kind": "import_error", "message": f"{where}: {msg}", "where": d["where"], "traceback": d["traceback"]}
+    return {"kind": "import_error", "message": f"loading the submission raised {d['type']} at {where}: "
+                                               f"{d['message'][:300]}", "where": d["where"],
+            "traceback": d["traceback"]}
+
+
+# ---- the child's entry point ----------------------------------------------------------------------------------
+
+def child_main(plan: dict[str, Any], results_fd: int, early: dict[str, Any]) -> None:
+    """Finish confinement, then load and probe the submission, reporting on `results_fd`. Never returns."""
+    from grader import confine
+
+    report = confine.apply(plan["limits"], early)
+
+    def send(msg: dict[str, Any]) -> None:
+        data = wire.dumps(msg)
+        while data:
+            data = data[os.write(results_fd, data):]
+
+    send({"sandbox": report})
+    # The learner gets an empty stdin and none of the grader's paths on sys.path.
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != plan["grader_root"]]
+    cls, report = load(plan["chunks"], plan["kind"])
+    send(report)
+    if cls is not None:
+        labels = frozenset(c["label"] for c in plan["chunks"])
+        for probe in plan["probes"]:
+            send({"probe": probe["name"], "results": run_probe(cls, probe, labels)})
+        send({"done": True})
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+    os._exit(0)  # skip interpreter teardown: learner atexit hooks and __del__ methods don't run after us

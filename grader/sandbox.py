@@ -1,0 +1,188 @@
+"""Run stage, grader side: start the confined child, hand it the plan, collect what it reports.
+
+The child is a fresh interpreter (never a fork of this process, which holds the reference). Learner output is
+captured and capped, never parsed; results arrive on a pipe of our own as JSON lines (wire.py). Whatever the
+child does (hangs, floods, dies), this returns a RunOutcome.
+"""
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from grader import wire
+
+GRADER_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUTPUT_CAP = 64 * 1024
+_BOOT = ("import sys; sys.path.insert(0, {root!r}); from grader.child import main; main()")
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout_s: float = 10.0
+    memory_mb: int = 1024
+
+    def to_plan(self) -> dict[str, Any]:
+        return {"timeout_s": self.timeout_s, "memory_mb": self.memory_mb}
+
+
+@dataclass
+class Captured:
+    """One learner output stream: the first OUTPUT_CAP bytes, and how many more were drained and dropped."""
+    head: bytearray = field(default_factory=bytearray)
+    dropped: int = 0
+
+    def add(self, data: bytes) -> None:
+        room = OUTPUT_CAP - len(self.head)
+        self.head += data[:room]
+        self.dropped += max(0, len(data) - room)
+
+    def text(self) -> str:
+        s = self.head.decode("utf-8", errors="replace")
+        if self.dropped:
+            s += f"\n[... output cut: {self.dropped:,} more bytes were not kept]"
+        return s
+
+
+@dataclass
+class RunOutcome:
+    messages: list[dict[str, Any]]
+    stdout: str
+    stderr: str
+    returncode: int | None
+    timed_out: bool
+    channel_error: str | None
+    duration_s: float
+
+
+def child_env() -> dict[str, str]:
+    """A minimal environment: nothing inherited (no tokens), one BLAS thread, deterministic hashing."""
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+           "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    # Set on some CPUs because older OpenBLAS builds crash without them; they carry no secret.
+    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        if name in os.environ:
+            env[name] = os.environ[name]
+    return env
+
+
+def run_child(plan: dict[str, Any], limits: Limits) -> RunOutcome:
+    """Run `plan` (chunks + probes, inputs only) in a fresh confined interpreter within `limits`."""
+    start = time.monotonic()
+    scratch = tempfile.mkdtemp(prefix="grader-scratch-")
+    read_fd, write_fd = os.pipe()
+    payload = json.dumps({**plan, "limits": limits.to_plan(), "grader_root": GRADER_ROOT}).encode()
+    env = child_env() | {"HOME": scratch, "TMPDIR": scratch}
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-s", "-P", "-B", "-X", "utf8", "-c", _BOOT.format(root=GRADER_ROOT), str(write_fd)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=(write_fd,),
+            env=env, cwd=scratch, start_new_session=True)
+    finally:
+        os.close(write_fd)
+    try:
+        return _collect(proc, read_fd, payload, limits, start)
+    finally:
+        _kill_group(proc)
+        proc.wait()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _collect(proc: subprocess.Popen, read_fd: int, payload: bytes, limits: Limits, start: float) -> RunOutcome:
+    deadline = start + limits.timeout_s
+    out, err = Captured(), Captured()
+    channel = bytearray()
+    channel_error = None
+    timed_out = False
+    sel = selectors.DefaultSelector()
+    for f in (proc.stdin, proc.stdout, proc.stderr):
+        os.set_blocking(f.fileno(), False)
+    os.set_blocking(read_fd, False)
+    sel.register(proc.stdout, selectors.EVENT_READ, out)
+    sel.register(proc.stderr, selectors.EVENT_READ, err)
+    sel.register(read_fd, selectors.EVENT_READ, channel)
+    sel.register(proc.stdin, selectors.EVENT_WRITE, None)
+    pending = memoryview(payload)
+    exited_at = None
+    while sel.get_map():
+        now = time.monotonic()
+        if proc.poll() is not None and exited_at is None:
+            # The child is gone; anything still holding our pipes is a descendant it left behind.
+            exited_at = now
+            _kill_group(proc)
+        if exited_at is not None and now > exited_at + 1.0:
+            break
+        if now >= deadline and exited_at is None:
+            timed_out = True
+            _kill_group(proc)
+            proc.wait()
+            continue
+        for key, _ in sel.select(timeout=max(0.0, min(0.2, deadline - now))):
+            if key.data is None:  # the plan, going to the child's stdin
+                try:
+                    pending = pending[os.write(key.fd, pending[:65536]):]
+                except BlockingIOError:
+                    continue
+                except BrokenPipeError:  # the child died before reading its plan; its exit says why
+                    pending = pending[:0]
+                if not pending:
+                    sel.unregister(key.fileobj)
+                    proc.stdin.close()
+                continue
+            try:
+                data = os.read(key.fd, 65536)
+            except BlockingIOError:
+                continue
+            if not data:
+                sel.unregister(key.fileobj)
+                continue
+            if key.data is channel:
+                if len(channel) + len(data) > wire.MAX_CHANNEL_BYTES:
+                    channel_error = "the child sent more than the results channel allows"
+                    sel.unregister(key.fileobj)
+                    continue
+                channel += data
+            else:
+                key.data.add(data)
+    sel.close()
+    os.close(read_fd)
+    if proc.stdin and not proc.stdin.closed:
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+    messages, parse_error = _parse_channel(bytes(channel))
+    proc.wait()
+    return RunOutcome(messages=messages, stdout=out.text(), stderr=err.text(), returncode=proc.returncode,
+                      timed_out=timed_out, channel_error=channel_error or parse_error,
+                      duration_s=time.monotonic() - start)
+
+
+def _parse_channel(data: bytes) -> tuple[list[dict[str, Any]], str | None]:
+    messages = []
+    for line in data.split(b"\n"):
+        if not line:
+            continue
+        try:
+            msg = json.loads(line)
+        except ValueError:
+            return messages, "the results channel carried something that is not a grader message"
+        if not isinstance(msg, dict):
+            return messages, "the results channel carried something that is not a grader message"
+        messages.append(msg)
+    return messages, None
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass

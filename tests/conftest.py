@@ -1,0 +1,53 @@
+"""Shared helpers: grade a file or a code string through the real grader, and run the CLI in a subprocess."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SUBMISSIONS = os.path.join(ROOT, "tests", "submissions")
+REFERENCE = os.path.join(ROOT, "solution", "simple_rnn.py")
+STARTER = os.path.join(ROOT, "starter", "simple_rnn.py")
+sys.path.insert(0, ROOT)
+
+
+def grade_file(path: str, **limits):
+    from grader.config import GradeConfig
+    from grader.grade import grade_path
+    from grader.sandbox import Limits
+
+    return grade_path(path, GradeConfig(limits=Limits(**limits)) if limits else GradeConfig())
+
+
+@pytest.fixture
+def grade_code(tmp_path):
+    """Grade Python source given as a string; returns the GradeResult."""
+    def run(code: str, name: str = "submission.py", **limits):
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(code))
+        return grade_file(str(path), **limits)
+    return run
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, **(env or {})})
+
+
+def by_id(result) -> dict:
+    return {c.id: c for c in result.checks}
+
+
+def reference_code() -> str:
+    with open(REFERENCE) as f:
+        return f.read()
+
+
+def load_json(path) -> dict:
+    with open(path) as f:
+        return json.load(f)
