@@ -1,7 +1,8 @@
 """Entry point of the confined child: `python -c 'from grader.child import main; main()' RESULTS_FD`.
 
-Order matters: confinement that needs a single-threaded process (namespaces) comes before numpy is imported,
-the rest before any learner code runs. Reads the plan (inputs only, never expected values) from stdin.
+Order matters: namespaces need a single-threaded process, so `confine.early` runs before numpy is imported (it
+forks: from there on this is the worker, PID 1 of its own PID namespace); the rest of the confinement comes once
+numpy is loaded and before any learner code runs. The plan on stdin holds inputs only, never expected values.
 """
 import json
 import sys

@@ -258,7 +258,8 @@ def child_main(plan: dict[str, Any], results_fd: int, early: dict[str, Any]) -> 
     """Finish confinement, then load and probe the submission, reporting on `results_fd`. Never returns."""
     from grader import confine
 
-    report = confine.apply(plan["limits"], early)
+    report = confine.apply(plan["limits"], early, keep_fd=results_fd, scratch=plan["scratch"],
+                           protect=(plan["grader_root"],))
 
     def send(msg: dict[str, Any]) -> None:
         data = wire.dumps(msg)
@@ -266,6 +267,9 @@ def child_main(plan: dict[str, Any], results_fd: int, early: dict[str, Any]) -> 
             data = data[os.write(results_fd, data):]
 
     send({"sandbox": report})
+    if plan.get("require_isolation") and not report.get("isolated"):
+        send({"refused": True})  # before any learner code runs
+        os._exit(0)
     # The learner gets an empty stdin and none of the grader's paths on sys.path.
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
