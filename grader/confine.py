@@ -29,14 +29,14 @@ from typing import Any
 MiB = 1024 * 1024
 NAMESPACES = {"user": 0x10000000, "pid": 0x20000000, "net": 0x40000000, "mount": 0x00020000,
               "ipc": 0x08000000, "uts": 0x04000000}
-MAX_PIDS = 512        # per PID namespace (pid_max): bounds a fork bomb even where RLIMIT_NPROC is not enforced
-MAX_PROCESSES = 128   # RLIMIT_NPROC, counted inside the user namespace
+MAX_PIDS = 301       # per PID namespace (pid_max, the smallest the kernel accepts): bounds a fork bomb even as root
+MAX_PROCESSES = 16    # RLIMIT_NPROC, counted inside the user namespace: few processes, quick to kill
 OPEN_FILES = 64
 FILE_SIZE = 16 * MiB
 # What the report must show for "full confinement" (--require-isolation).
 REQUIRED = ("namespaces", "no_new_privs", "landlock", "landlock_tcp", "seccomp", "rlimits", "fds_closed")
 
-_PR_SET_PDEATHSIG, _PR_SET_NO_NEW_PRIVS, _PR_SET_CHILD_SUBREAPER = 1, 38, 36
+_PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_SET_NO_NEW_PRIVS, _PR_SET_CHILD_SUBREAPER = 1, 4, 38, 36
 _PR_CAPBSET_DROP, _PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL = 24, 47, 4
 _MS_REC, _MS_PRIVATE, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 0x4000, 0x40000, 2, 4, 8
 
@@ -67,7 +67,7 @@ def _prctl(libc, option: int, arg: int = 0) -> None:
 def early(limits: dict[str, Any]) -> dict[str, Any]:
     """Confine what must be done while single-threaded, then fork. Returns in the worker only (the supervisor
     exits with the worker's status). Returns the report so far."""
-    report: dict[str, Any] = {"platform": sys.platform, "namespaces": [], "missing": []}
+    report: dict[str, Any] = {"platform": sys.platform, "namespaces": [], "missing": [], "root": _real_root()}
     missing = report["missing"]
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     libc = _libc()
@@ -85,6 +85,12 @@ def early(limits: dict[str, Any]) -> dict[str, Any]:
         lacking = ", ".join(n for n in ("user", "pid", "net", "mount") if n not in active)
         missing.append(f"namespaces: {lacking} ({report.pop('namespace_error', 'unavailable')})")
     report.pop("namespace_error", None)
+    try:
+        # No core dumps (a crash must end at once), and no ptrace or /proc access from other processes of this
+        # user. Only now: /proc/self/uid_map could not be written by a non-dumpable process.
+        _prctl(libc, _PR_SET_DUMPABLE, 0)
+    except OSError:
+        pass
     in_pid_ns = "pid" in active
     if not in_pid_ns:
         # Without a PID namespace, orphans are re-parented to the supervisor, which kills them at the end.
@@ -104,9 +110,22 @@ def early(limits: dict[str, Any]) -> dict[str, Any]:
     if select.select([alive_r], [], [], 0)[0]:
         os._exit(1)
     os.close(alive_r)
+    # Learner code yields the CPU to the grader and the supervisor: a fork bomb can't starve the code that ends it.
+    os.nice(10)
     if in_pid_ns and "mount" in active:
         _private_proc(libc, report)
     return report
+
+
+def _real_root() -> bool:
+    """Root of the initial user namespace (root inside a user namespace made by an ordinary user is not)."""
+    if os.getuid() != 0:
+        return False
+    try:
+        with open("/proc/self/uid_map") as f:
+            return f.read().split() == ["0", "0", "4294967295"]
+    except OSError:
+        return True
 
 
 def _unshare(libc, report: dict[str, Any]) -> list[str]:
@@ -164,7 +183,10 @@ def _private_proc(libc, report: dict[str, Any]) -> None:
 
 def _supervise(worker: int, alive_w: int, *, reap_orphans: bool) -> None:
     """The supervisor: wait for the worker, then leave with its exact status. Never returns.
-    On SIGTERM/SIGINT/SIGHUP (the grader's timeout) it kills the worker, which takes its namespace with it."""
+    On SIGTERM (the grader's timeout) it kills the worker and still waits for it: the worker is PID 1 of the
+    submission's PID namespace, and its exit returns only once the kernel has killed every process in there, so
+    when the supervisor is gone, so is everything the submission started. (If the supervisor itself is killed,
+    the kernel kills the worker anyway: PR_SET_PDEATHSIG.)"""
     # The results channel included (only the worker writes there); alive_w stays open while we live.
     os.closerange(3, alive_w)
     os.closerange(alive_w + 1, 1 << 20)
@@ -174,18 +196,13 @@ def _supervise(worker: int, alive_w: int, *, reap_orphans: bool) -> None:
 
     for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(s, stop)
-    while True:
-        try:
-            _, status = os.waitpid(worker, 0)
-            break
-        except ChildProcessError:
-            status = 0
-            break
+    _, status = os.waitpid(worker, 0)  # retried after the handler runs (PEP 475)
     if reap_orphans:
         _kill_orphans()
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
-        signal.signal(sig, signal.SIG_DFL)
+        if sig not in (signal.SIGKILL, signal.SIGSTOP):  # those two can't be handled, so they need no reset
+            signal.signal(sig, signal.SIG_DFL)
         os.kill(os.getpid(), sig)
         os._exit(128 + sig)
     os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1)
@@ -303,7 +320,7 @@ def _rlimits(limits: dict[str, Any], report: dict[str, Any]) -> list[str]:
         except (ValueError, OSError, AttributeError) as e:
             report["missing"].append(f"{name} ({e})")
     # The kernel skips RLIMIT_NPROC for root (our user namespace maps root to itself); pid_max still bounds it.
-    if os.getuid() == 0 and not report.get("pid_max"):
+    if report.get("root") and not report.get("pid_max"):
         report["missing"].append("a process limit (running as root: RLIMIT_NPROC is not enforced)")
     return active
 

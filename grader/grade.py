@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grader import checks, diagnose, reference, sandbox
+from grader import probe as probe_exec
+from grader.cases import Probe
 from grader.config import GradeConfig
 from grader.result import Check, ErrorInfo, GradeResult, Status
 from grader.submission import LoadFault, Source, read_submission
@@ -53,12 +55,14 @@ class _Channel:
     forged: bool = False  # a message out of that order: learner code wrote to the channel
 
 
-def read_channel(messages: list[dict[str, Any]], probe_names: list[str]) -> _Channel:
-    """Accept the child's messages only in order: sandbox; refused, loaded or fault; after loaded one message per
-    probe, in plan order; done. Learner code shares the child's process and can write to the channel too; the
-    first message out of order marks the channel forged, and it and everything after it are discarded."""
+def read_channel(messages: list[dict[str, Any]], probes: list[Probe]) -> _Channel:
+    """Accept the child's messages only in order and in the child's own shape: sandbox; refused, loaded or fault;
+    after loaded one message per probe, in plan order, with one well-formed result per op; done. Learner code
+    shares the child's process and can write to the channel too: the first message out of that order or shape
+    marks the channel forged, and it and everything after it are discarded."""
     ch = _Channel()
     stage = "sandbox"
+    names = [p.name for p in probes]
     for msg in messages:
         if stage == "sandbox" and isinstance(msg.get("sandbox"), dict):
             ch.sandbox, stage = msg["sandbox"], "load"
@@ -68,10 +72,10 @@ def read_channel(messages: list[dict[str, Any]], probe_names: list[str]) -> _Cha
             ch.loaded, stage = msg["loaded"], "probes"
         elif stage == "load" and isinstance(msg.get("fault"), dict):
             ch.fault, stage = msg["fault"], "end"
-        elif stage == "probes" and len(ch.probes) < len(probe_names) \
-                and msg.get("probe") == probe_names[len(ch.probes)] and isinstance(msg.get("results"), list):
+        elif stage == "probes" and len(ch.probes) < len(names) and msg.get("probe") == names[len(ch.probes)] \
+                and _well_formed(msg.get("results"), probes[len(ch.probes)]):
             ch.probes[msg["probe"]] = msg["results"]
-        elif stage == "probes" and len(ch.probes) == len(probe_names) and msg == {"done": True}:
+        elif stage == "probes" and len(ch.probes) == len(names) and msg == {"done": True}:
             ch.done, stage = True, "end"
         elif stage != "end":  # after the end the child only exits; a stray write then changes nothing
             ch.forged = True
@@ -79,10 +83,28 @@ def read_channel(messages: list[dict[str, Any]], probe_names: list[str]) -> _Cha
     return ch
 
 
+def _well_formed(results: Any, probe: Probe) -> bool:
+    """One result per op: {"ok": fields of that op}, {"error": {...}} or {"skipped": true} (probe.py writes them).
+    The values inside are checked later, as they are decoded."""
+    if not isinstance(results, list) or len(results) != len(probe.ops):
+        return False
+    for item, op in zip(results, probe.ops):
+        if not isinstance(item, dict) or len(item) != 1:
+            return False
+        if "ok" in item:
+            fields = probe_exec.RESULT_FIELDS[op["op"]]
+            ok = item["ok"]
+            if not isinstance(ok, dict) or not all(isinstance(ok.get(k, ...), t) for k, t in fields.items()):
+                return False
+        elif not (isinstance(item.get("error"), dict) or item == {"skipped": True}):
+            return False
+    return True
+
+
 def interpret(source: Source, outcome: sandbox.RunOutcome, config: GradeConfig) -> GradeResult:
     """Turn what the child reported into a GradeResult (everything is judged here, in the grader)."""
     plan = config.plan
-    ch = read_channel(outcome.messages, [p.name for p in plan.probes])
+    ch = read_channel(outcome.messages, list(plan.probes))
     report = {**ch.sandbox, "limits": {"timeout_s": config.limits.timeout_s, "memory_mb": config.limits.memory_mb,
                                        "output_cap_bytes": sandbox.OUTPUT_CAP}}
     warnings = list(source.notes) + _isolation_warning(ch.sandbox)

@@ -131,6 +131,11 @@ def _op_train(cls, state, op):
 
 _OPS: dict[str, Callable] = {"new": _op_new, "set": _op_set, "forward": _op_forward, "backward": _op_backward,
                              "train": _op_train}
+# The fields of each op's {"ok": ...} result, and their JSON types (the grader checks them on arrival).
+RESULT_FIELDS: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "new": {"params": dict, "hidden_size": dict}, "set": {"params": dict, "adapted": dict},
+    "forward": {"value": dict}, "backward": {"params": dict, "returned": (str, type(None)), "rebound": list},
+    "train": {"outputs": list, "params": dict}}
 
 
 def describe_exception(e: BaseException, labels: frozenset[str]) -> dict[str, str]:

@@ -181,9 +181,10 @@ def _parse_channel(data: bytes) -> tuple[list[dict[str, Any]], str | None]:
 
 
 def _stop(proc: subprocess.Popen) -> None:
-    """End the child and everything it started. SIGTERM goes to the supervisor (it runs no learner code): it
-    kills the worker, PID 1 of the submission's PID namespace, and with it every process in there. Whatever is
-    left after half a second (no namespaces here, or a supervisor that did not answer) gets SIGKILL."""
+    """End the child and everything it started. SIGTERM goes to the supervisor (it runs no learner code, and
+    learner code runs at a lower priority): it kills the worker, PID 1 of the submission's PID namespace, and
+    exits once the kernel has killed every process in there. Whatever is left after half a second (no
+    namespaces, or no answer) gets SIGKILL."""
     if proc.poll() is None:
         try:
             proc.send_signal(signal.SIGTERM)
