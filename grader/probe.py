@@ -147,6 +147,8 @@ def describe_exception(e: BaseException, labels: frozenset[str]) -> dict[str, st
         if f.line:
             lines.append(f"    {f.line.strip()}")
     message = _safe_str(e)
+    if isinstance(e, SystemExit):  # "SystemExit: 3" says little to someone who wrote sys.exit(3)
+        message = f"sys.exit({message}) was called; a method must return, not end the program"
     lines.append(f"{type(e).__name__}: {message}" if message else type(e).__name__)
     lines += [str(n) for n in getattr(e, "__notes__", [])[:3]]
     where = f"{frames[-1].filename}, line {frames[-1].lineno}" if frames else ""
