@@ -329,9 +329,13 @@ def _nproc_limit(report: dict[str, Any]) -> int:
     if "user" in report.get("namespaces", []):
         return MAX_PROCESSES  # counted in our own user namespace
     # Outside one, RLIMIT_NPROC counts every process of this user on the machine.
+    try:
+        entries = os.listdir("/proc")
+    except OSError:  # no /proc to count with: keep the current limit
+        return resource.getrlimit(resource.RLIMIT_NPROC)[0]
     mine = 0
     uid = os.getuid()
-    for entry in os.listdir("/proc"):
+    for entry in entries:
         try:
             if entry.isdigit() and os.stat(f"/proc/{entry}").st_uid == uid:
                 mine += 1
