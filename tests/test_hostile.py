@@ -115,7 +115,9 @@ class Host:
         return self.run(self.python, "-m", "grader", *args, timeout=timeout)
 
     def processes(self) -> dict[int, str]:
-        """Live processes of the grading user (as ourselves: the grader's own children only), pid → command."""
+        """Live processes of the grading user started by this module's grading, pid → command line. Those are
+        recognised by the child's command line naming this run's project copy, or by this run's work dir as their
+        cwd or in their environment (another test run may grade as the same user at the same time)."""
         uid = os.getuid() if self.uid is None else self.uid
         out = {}
         for entry in os.listdir("/proc"):
@@ -124,13 +126,24 @@ class Host:
             try:
                 with open(f"/proc/{entry}/status") as f:
                     real_uid = int(next(ln for ln in f if ln.startswith("Uid:")).split()[1])
+                if real_uid != uid:
+                    continue
                 with open(f"/proc/{entry}/cmdline", "rb") as f:
                     cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+                if (self.root in cmd and "grader.child" in cmd) or self._mentions_work(int(entry)):
+                    out[int(entry)] = cmd
             except (OSError, StopIteration):
                 continue
-            if real_uid == uid and (self.uid is not None or "grader" in cmd):
-                out[int(entry)] = cmd
         return out
+
+    def _mentions_work(self, pid: int) -> bool:
+        try:
+            if os.readlink(f"/proc/{pid}/cwd").startswith(self.work):
+                return True
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                return self.work.encode() in f.read()
+        except OSError:  # not ours to inspect: as ourselves, only our own processes are
+            return False
 
 
 def _ensure_user() -> tuple[int, int]:
@@ -495,6 +508,17 @@ def test_the_listeners_are_reachable_without_the_sandbox(host, listeners):
     time.sleep(0.1)
     assert sorted(listeners.received()) == ["abstract connection", "tcp connection", "udp datagram b'x'",
                                             "unix connection"]
+
+
+def test_a_process_left_behind_would_be_seen(host):
+    """The positive control of "nothing left running": a process of the grading user in the work dir is found."""
+    stray = subprocess.Popen(host.command("sleep", "30"), cwd=os.path.join(host.work, "tmp"), env=host.env())
+    try:
+        time.sleep(0.2)
+        assert any(cmd.startswith("sleep") for cmd in host.processes().values())
+    finally:
+        stray.kill()
+        stray.wait()
 
 
 def test_environment_is_minimal(corpus):
