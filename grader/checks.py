@@ -359,7 +359,7 @@ def _check_official(ctx: _Context, spec: CheckSpec):
     t = len(p.meta["x"])
     got = _outputs(ctx, mine[1].value["outputs"][-1], p.meta["sizes"], t)
     c = compare.compare_arrays(name="outputs", expected=p.meta["expected"], actual=got,
-                               rtol=compare.FORWARD_RTOL, atol=1e-6)
+                               rtol=compare.OFFICIAL_RTOL, atol=1e-6)
     ctx.analysis["forward"][spec.id] = {"expected": c.expected.tolist(), "actual": c.actual.tolist(),
                                         "targets": p.meta["y"].tolist()}
     return _result([c], f"matches the published output after {p.meta['epochs']} epochs "
