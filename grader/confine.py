@@ -24,6 +24,7 @@ import select
 import signal
 import sys
 import sysconfig
+import time
 from typing import Any
 
 MiB = 1024 * 1024
@@ -216,24 +217,19 @@ def _kill(pid: int) -> None:
 
 
 def _kill_orphans() -> None:
-    """Without a PID namespace: kill and reap every process re-parented to us (we are a subreaper), repeatedly,
-    since each kill re-parents that process's own children to us."""
+    """Without a PID namespace: kill and reap every process re-parented to us (we are a subreaper), again and
+    again, since each one killed re-parents its own children to us, until none is left."""
     for _ in range(1000):
-        children = _children()
-        for pid in children:
+        for pid in _children():
             _kill(pid)
-        reaped = False
         while True:
             try:
                 pid, _ = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
-                return
-            if pid == 0:
+                return  # no child left
+            if pid == 0:  # some are still dying
+                time.sleep(0.005)
                 break
-            reaped = True
-        if not children and not reaped:
-            # Children exist (waitpid did not say ECHILD) but were not listed yet: look again.
-            continue
 
 
 def _children() -> list[int]:
@@ -313,9 +309,13 @@ def _rlimits(limits: dict[str, Any], report: dict[str, Any]) -> list[str]:
         "RLIMIT_NPROC": (_nproc_limit(report),) * 2,
     }
     active = []
-    for name, value in wanted.items():
+    for name, (soft, hard) in wanted.items():
         try:
-            resource.setrlimit(getattr(resource, name), value)
+            which = getattr(resource, name)
+            current = resource.getrlimit(which)[1]
+            if current != resource.RLIM_INFINITY:  # a stricter limit set by whoever runs the grader stays
+                soft, hard = min(soft, current), min(hard, current)
+            resource.setrlimit(which, (soft, hard))
             active.append(name)
         except (ValueError, OSError, AttributeError) as e:
             report["missing"].append(f"{name} ({e})")

@@ -317,9 +317,11 @@ class Outcome:
 
 
 def _files(folders: list[str]) -> dict[str, tuple[float, int]]:
+    """Every file under `folders` (but caches and venvs, which this test process itself may touch) → mtime, size."""
     out = {}
     for folder in folders:
-        for path, _, names in os.walk(folder):
+        for path, dirs, names in os.walk(folder):
+            dirs[:] = [d for d in dirs if d not in (".venv", ".git", "__pycache__", ".pytest_cache")]
             for name in names:
                 full = os.path.join(path, name)
                 try:
@@ -362,7 +364,7 @@ def _grade_one(host: Host, listeners: Listeners, name: str, code: str, expect: E
     with open(submission, "w") as f:
         f.write(code)
     os.chmod(submission, 0o644)
-    watched = [os.path.join(host.work, d) for d in ("class", "home", "sockets")] + [host.root]
+    watched = [host.work, host.root]
     before = _files(watched)
     start = time.monotonic()
     done = host.grade(submission, "--json", json_path, "--html", html_path, "--quiet", "--timeout",
@@ -383,7 +385,7 @@ def _grade_one(host: Host, listeners: Listeners, name: str, code: str, expect: E
         final_json = f.read()
     with open(html_path) as f:
         html = f.read()
-    changed = sorted(p for p in after if before.get(p) != after[p] and p != submission)
+    changed = sorted(p for p in after if before.get(p) != after[p] and p not in (submission, json_path, html_path))
     return Outcome(json.loads(final_json), html, done.returncode, done.stderr, seconds, left,
                    changed + _marks(), listeners.received(), os.listdir(os.path.join(host.work, "tmp")),
                    final_json != written_json)
