@@ -97,14 +97,14 @@ def run(source: str, options: Options, config: GradeConfig, key: str, *, stream:
         os.makedirs(options.out, exist_ok=True)
         todo = [e for e in entries if not _up_to_date(options, e, key)]
         shard = f", shard {options.shard[0]}/{options.shard[1]}" if options.shard[1] > 1 else ""
-        stream.write(f"{len(entries)} submissions in {source}{shard}: {len(entries) - len(todo)} already graded "
-                     f"and unchanged, {len(todo)} to grade with {jobs} job{'s' if jobs != 1 else ''}\n")
         progress = Progress(len(todo), stream)
+        progress.note(f"{len(entries)} submissions in {source}{shard}: {len(entries) - len(todo)} already graded "
+                      f"and unchanged, {len(todo)} to grade with {jobs} job{'s' if jobs != 1 else ''}")
         interrupted = not _grade_all(todo, options, config, key, jobs, progress)
     progress.finish()
     if interrupted:
-        stream.write(f"Interrupted: {progress.count} of {len(todo)} graded and saved. Run the same command again "
-                     "to grade the rest.\n")
+        progress.note(f"Interrupted: {progress.count} of {len(todo)} graded and saved. Run the same command again "
+                      "to grade the rest.")
         return Outcome(len(entries), len(entries) - len(todo), progress.count, True, None)
     title = os.path.basename(os.path.normpath(source)) + shard
     tally = gradebook.build(options.out, [e.student for e in entries], junit=options.junit, title=title)
@@ -267,8 +267,7 @@ class Progress:
         if self.tty:
             self.tick()
         else:
-            self.stream.write(f"[{self.count}/{self.total}] {self.last}\n")
-            self.stream.flush()
+            self._write(f"[{self.count}/{self.total}] {self.last}\n")
 
     def tick(self) -> None:
         if not self.tty or not self.total:
@@ -280,13 +279,21 @@ class Progress:
         eta_text = f"ETA {int(eta) // 60}:{int(eta) % 60:02d}" if eta is not None else "ETA --:--"
         line = (f"{self.count}/{self.total} [{'#' * filled}{'.' * (width - filled)}] "
                 f"{100 * self.count // self.total:3d} %  {eta_text}  {self.last}")
-        self.stream.write("\r\033[K" + line[:shutil.get_terminal_size().columns - 1])
-        self.stream.flush()
+        self._write("\r\033[K" + line[:shutil.get_terminal_size().columns - 1])
 
     def note(self, text: str) -> None:
-        self.stream.write(("\n" if self.tty else "") + text + "\n")
-        self.stream.flush()
+        self._write(("\r\033[K" if self.tty else "") + text + "\n")  # over the bar; the next tick redraws it
 
     def finish(self) -> None:
         if self.tty and self.total:
-            self.stream.write("\n")
+            self._write("\n")
+
+    def _write(self, text: str) -> None:
+        # A log that goes away (`| head`, a closed terminal) must not stop the grading.
+        if self.stream is None:
+            return
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):
+            self.stream = None
