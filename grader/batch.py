@@ -141,6 +141,7 @@ def _grade_all(todo: list[layout.Entry], options: Options, config: GradeConfig, 
                 except Exception:
                     progress.done(_record_failure(e, config, key, options, traceback.format_exc()))
             if broken:
+                progress.note("a grading process died; the submissions it held are graded again in a fresh one")
                 pool.shutdown(wait=False, cancel_futures=True)
                 pool = _pool(jobs)
             progress.tick()
@@ -183,11 +184,15 @@ def grade_entry(entry: layout.Entry, config: GradeConfig, key: str, options: Opt
 def _record_failure(entry: layout.Entry, config: GradeConfig, key: str, options: Options, why: str) -> Done:
     error = ErrorInfo("internal", "the grader failed on this submission (a bug in the grader, not in your code); "
                                   "it is graded again on the next run", why[-4000:])
-    return write_outputs(entry, grade.fault_result(entry.shown, error, config), config, key, options)
+    result = grade.fault_result(entry.shown, error, config)
+    try:
+        return write_outputs(entry, result, config, key, options)
+    except Exception:  # the reports themselves can't be made: the record alone
+        return write_outputs(entry, result, config, key, options, reports=False)
 
 
-def write_outputs(entry: layout.Entry, result: GradeResult, config: GradeConfig, key: str,
-                  options: Options) -> Done:
+def write_outputs(entry: layout.Entry, result: GradeResult, config: GradeConfig, key: str, options: Options,
+                  *, reports: bool = True) -> Done:
     """OUTDIR/<student>/: report.html (the learner's view), instructor.html (with hidden cases), results.json
     (Gradescope, when asked), and result.json last, the record that the student is done."""
     folder = os.path.join(options.out, entry.student)
@@ -196,8 +201,9 @@ def write_outputs(entry: layout.Entry, result: GradeResult, config: GradeConfig,
     d = render.to_dict(result)
     d["batch"] = {"student": entry.student, "name": entry.name, "file": entry.shown, "note": entry.note,
                   "problem": entry.problem, "settings": key}
-    storage.write_text(os.path.join(folder, REPORT), render.to_html(result, learner_view=True))
-    if any(c.hidden for c in result.checks):
+    if reports:
+        storage.write_text(os.path.join(folder, REPORT), render.to_html(result, learner_view=True))
+    if reports and any(c.hidden for c in result.checks):
         storage.write_text(os.path.join(folder, INSTRUCTOR_REPORT), render.to_html(result, learner_view=False))
     if options.gradescope:
         storage.write_text(os.path.join(folder, GRADESCOPE_RESULTS), render.dumps(export.gradescope(

@@ -103,11 +103,11 @@ def main(argv: list[str]) -> int:
     except settings_mod.ConfigError as e:
         return _usage_error(f"configuration: {e}")
     config = settings_mod.grade_config(settings, timeout_s=args.timeout, memory_mb=args.memory_mb)
-    if os.path.isdir(args.submission) or args.submission.lower().endswith(".zip"):
-        return _batch(args, settings, config)
-    if not os.path.isfile(args.submission):
+    if not os.path.exists(args.submission):
         return _usage_error(f"{args.submission} does not exist; give a .py or .ipynb file, or a class folder or "
                             ".zip with --out")
+    if os.path.isdir(args.submission) or args.submission.lower().endswith(".zip"):
+        return _batch(args, settings, config)
     if args.format and not args.out:
         return _usage_error("--format gradescope needs --out DIR (results.json is written there)")
     if args.shard != (1, 1):
