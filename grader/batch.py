@@ -114,45 +114,41 @@ def run(source: str, options: Options, config: GradeConfig, key: str, *, stream:
 def _grade_all(todo: list[layout.Entry], options: Options, config: GradeConfig, key: str, jobs: int,
                progress: Progress) -> bool:
     """Grade `todo` with `jobs` worker processes, at most 2 × jobs submissions queued at once (memory stays
-    flat). A worker that dies fails only its own submissions: they are retried once in a fresh pool, then
-    recorded as internal errors. Returns False when interrupted by Ctrl-C."""
+    flat). A worker that dies breaks its pool: the submissions in flight there are retried once in a fresh pool,
+    then recorded as internal errors. Returns False when interrupted by Ctrl-C."""
     queue = collections.deque(todo)
     attempts: dict[str, int] = collections.Counter()
-    pending: dict[Future, layout.Entry] = {}
+    pending: dict[Future, tuple[layout.Entry, ProcessPoolExecutor]] = {}
     pool = _pool(jobs)
     try:
         while queue or pending:
             while queue and len(pending) < 2 * jobs:
                 e = queue.popleft()
                 attempts[e.student] += 1
-                pending[pool.submit(grade_entry, e, config, key, options)] = e
+                pending[pool.submit(grade_entry, e, config, key, options)] = (e, pool)
             finished, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-            broken = False
             for f in finished:
-                e = pending.pop(f)
+                e, owner = pending.pop(f)
                 try:
                     progress.done(f.result())
                 except BrokenProcessPool:
-                    broken = True
+                    if owner is pool:
+                        progress.note("a grading process died; the submissions it held are graded again")
+                        pool.shutdown(wait=False, cancel_futures=True)
+                        pool = _pool(jobs)
                     if attempts[e.student] < 2:
                         queue.appendleft(e)
                     else:
                         progress.done(_record_failure(e, config, key, options, "its grading process died"))
                 except Exception:
                     progress.done(_record_failure(e, config, key, options, traceback.format_exc()))
-            if broken:
-                progress.note("a grading process died; the submissions it held are graded again in a fresh one")
-                pool.shutdown(wait=False, cancel_futures=True)
-                pool = _pool(jobs)
             progress.tick()
         return True
     except KeyboardInterrupt:
-        progress.note(f"stopping: finishing the {len(pending)} submissions in progress (Ctrl-C again to abandon "
-                      "them; they are graded again next time)")
-        for f in pending:
-            f.cancel()
+        running = [f for f in pending if not f.cancel()]  # those already handed to a worker can't be
+        progress.note(f"stopping: saving the {len(running)} submissions in progress (each within its time limit)")
         pool.shutdown(wait=True, cancel_futures=True)
-        progress.count += sum(1 for f in pending if f.done() and not f.cancelled() and f.exception() is None)
+        progress.count += sum(1 for f in running if f.exception() is None)
         return False
     finally:
         pool.shutdown(wait=False, cancel_futures=True)

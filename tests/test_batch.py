@@ -219,7 +219,7 @@ def test_a_worker_that_dies_does_not_stop_the_batch(clean, tmp_path):
     os.kill(workers[0], signal.SIGKILL)
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
-    assert "a grading process died; the submissions it held are graded again in a fresh one" in err
+    assert err.count("a grading process died; the submissions it held are graded again") == 1
     # Its submissions were graded again in a fresh pool: nothing is missing and nothing differs.
     assert gradebook_text(out) == gradebook_text(clean["out"])
 
