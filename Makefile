@@ -44,6 +44,9 @@ bench-batch: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+bench: $(STAMP)
+	$(PY) -m grader.bench
+
 clean:
 	rm -rf $(VENV) $(REPORTS) .pytest_cache dist
 
