@@ -19,7 +19,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPTS = os.path.join(ROOT, "templates", "gradescope")
 # What the autograder needs; tests, the starter and the development tools stay behind.
 COPIED = ("grader", "solution", "templates")
-SKIPPED = ("__pycache__", "gradescope", "bench_batch.py")
+SKIPPED = ("__pycache__", "gradescope", "bench.py", "bench_batch.py")
 
 
 def build(out: str, config: str | None = None) -> str:

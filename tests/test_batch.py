@@ -149,9 +149,12 @@ def test_rerun_grades_only_what_is_missing_or_changed(clean, tmp_path):
 
 
 def _start(source, out, jobs):
+    # A shell ignores SIGINT in what it starts in the background, and that is inherited: undo it, as a terminal
+    # would have it, whatever started these tests.
     return subprocess.Popen([sys.executable, "-m", "grader", source, "--out", str(out), "--timeout", TIMEOUT,
                              "--jobs", str(jobs)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+                            text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _wait_for_results(out, n, proc):
