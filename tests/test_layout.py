@@ -1,5 +1,6 @@
 """Finding a class's submissions: plain files, a folder per student, Canvas and Moodle downloads, zips."""
 import os
+import tempfile
 import zipfile
 
 import pytest
@@ -89,7 +90,10 @@ def _zip(path, members):
             z.writestr(name, text)
 
 
-def test_zip_with_a_wrapping_folder_and_unsafe_members(tmp_path):
+def test_zip_with_a_wrapping_folder_and_unsafe_members(tmp_path, monkeypatch):
+    scratch = tmp_path / "scratch" / "deeper"  # where the extracted copy goes, so "../" stays in tmp_path
+    scratch.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     archive = tmp_path / "class.zip"
     with open(REFERENCE) as f, open(STARTER) as g:
         _zip(archive, {"submissions/alice.py": f.read(), "submissions/bob/simple_rnn.py": g.read(),
@@ -99,8 +103,9 @@ def test_zip_with_a_wrapping_folder_and_unsafe_members(tmp_path):
         assert sorted(entries) == ["alice", "bob", "carol"]
         assert open(entries["alice"].path).read() == open(REFERENCE).read()
         assert entries["carol"].problem == "no .py or .ipynb file among the files submitted (report.pdf)"
-        assert not os.path.exists(os.path.join(root, "..", "evil.py"))
+        assert os.path.dirname(root) == str(scratch)
     assert not os.path.exists(root)  # the extracted copy goes with the batch
+    assert [p for p in tmp_path.rglob("*") if p.name == "evil.py"] == []
 
 
 def test_zip_utf8_names_without_the_utf8_flag(tmp_path):
