@@ -6,8 +6,14 @@ STAMP := $(VENV)/.installed
 SUBMISSION ?= starter/simple_rnn.py
 REPORTS ?= reports
 NAME := $(basename $(notdir $(SUBMISSION)))
+# Batch: make grade-all SUBMISSIONS=class_folder_or.zip [OUT=out] [CONFIG=instructor.toml] [JOBS=N] [ARGS=...]
+SUBMISSIONS ?=
+OUT ?= out
+CONFIG ?=
+JOBS ?=
+ARGS ?=
 
-.PHONY: grade test bench venv clean notebook
+.PHONY: grade grade-all gradescope bench-batch test bench venv clean notebook
 
 venv: $(STAMP)
 
@@ -23,6 +29,18 @@ grade: $(STAMP)
 	@mkdir -p $(REPORTS)
 	$(PY) -m grader "$(SUBMISSION)" --json "$(REPORTS)/$(NAME).json" --html "$(REPORTS)/$(NAME).html"
 
+grade-all: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade-all SUBMISSIONS=class_folder_or.zip [OUT=out] [CONFIG=file.toml] [JOBS=N]" >&2; exit 2; }
+	$(PY) -m grader "$(SUBMISSIONS)" --out "$(OUT)" $(if $(CONFIG),--config "$(CONFIG)") $(if $(JOBS),--jobs $(JOBS)) $(ARGS)
+
+# What to upload to Gradescope: dist/gradescope.zip (setup.sh, run_autograder, the grader; CONFIG ships as config.toml).
+gradescope: $(STAMP)
+	$(PY) -m grader.gradescope_pack --out dist $(if $(CONFIG),--config "$(CONFIG)")
+
+# Peak memory of a batch of 100 and of 2,000 generated submissions (slow: grades them all).
+bench-batch: $(STAMP)
+	$(PY) -m grader.bench_batch
+
 test: $(STAMP)
 	$(PY) -m pytest
 
@@ -30,7 +48,7 @@ bench: $(STAMP)
 	$(PY) -m grader.bench
 
 clean:
-	rm -rf $(VENV) $(REPORTS) .pytest_cache
+	rm -rf $(VENV) $(REPORTS) .pytest_cache dist
 
 # Rebuild starter/simple_rnn.ipynb from starter/simple_rnn.py (a test keeps the two in sync).
 notebook: $(STAMP)

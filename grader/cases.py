@@ -7,6 +7,7 @@ recurrent terms vanish and a wrong BPTT changes the updates by only about 1 %.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from grader import wire
+from grader.compare import Tolerances
 
 OFFICIAL_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "official_cases.json")
 PARAMS = ("W_xh", "W_hh", "W_hy", "b_h", "b_y")
@@ -39,16 +41,22 @@ class CheckSpec:
     probe: str         # the probe it reads
     params: tuple[str, ...] = ()  # backward: the parameters it judges
     hidden: bool = False
+    kind: str = ""     # which check judges it, when not its group (hidden cases: "forward" or "backward")
 
     @property
     def group(self) -> str:
         return self.id.split("/", 1)[0]
+
+    @property
+    def checker(self) -> str:
+        return self.kind or self.group
 
 
 @dataclass(frozen=True)
 class Plan:
     probes: tuple[Probe, ...]
     checks: tuple[CheckSpec, ...]
+    tolerances: Tolerances = field(default_factory=Tolerances)
 
     def probe(self, name: str) -> Probe:
         return self._by_name[name]
@@ -162,6 +170,30 @@ def build_checks() -> list[CheckSpec]:
     checks += [CheckSpec(f"official/{c['name']}", pts, f"official/{c['name']}")
                for c, pts in zip(official_cases(), (7, 7, 6))]
     return checks
+
+
+def hidden_cases(secret: str, *, forward: int, backward: int, points: float) -> tuple[list[Probe], list[CheckSpec]]:
+    """Extra cases drawn from an instructor's secret: sizes, sequences and weights no learner has seen. Returns the
+    probes and their checks (ids "hidden/forward-k", "hidden/backward-k"), sharing `points` equally. The same
+    secret gives the same cases on every machine; learners' self-check runs have no secret, so no hidden cases."""
+    probes, checks = [], []
+    each = points / (forward + backward) if forward + backward else 0.0
+    for kind, count in (("forward", forward), ("backward", backward)):
+        for k in range(1, count + 1):
+            name = f"hidden/{kind}-{k}"
+            seed = int.from_bytes(hashlib.sha256(f"{secret}\0{name}".encode()).digest()[:4], "big")
+            rng = np.random.default_rng([seed, 1])  # its own stream, so sizes don't correlate with the weights
+            sizes = (int(rng.integers(1, 6)), int(rng.integers(2, 9)), int(rng.integers(1, 4)))
+            if sizes[2] == sizes[1]:
+                sizes = (sizes[0], sizes[1] + 1, sizes[2])  # O != H, as in the public cases
+            t = int(rng.choice([1, 3, 4, 5, 6, 8, 10, 12]))  # never T = 2 (see build_probes)
+            if kind == "forward":
+                probes.append(forward_probe(name, seed, sizes, t))
+                checks.append(CheckSpec(name, each, name, hidden=True, kind="forward"))
+            else:
+                probes.append(backward_probe(name, seed, sizes, t, float(rng.choice([0.01, 0.05, 0.1]))))
+                checks.append(CheckSpec(name, each, name, PARAMS, hidden=True, kind="backward"))
+    return probes, checks
 
 
 @functools.lru_cache(maxsize=1)

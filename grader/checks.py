@@ -87,7 +87,7 @@ def evaluate(plan: Plan, learner: dict[str, list[Op]], reference: dict[str, list
     checks = []
     for spec in plan.checks:
         try:
-            status, message, details = _CHECKS[spec.id.split("/")[0]](ctx, spec)
+            status, message, details = _CHECKS[spec.checker](ctx, spec)
         except _Verdict as v:
             status, message, details = v.status, v.message, v.details
         points = spec.points if status is Status.PASS else 0.0
@@ -245,7 +245,8 @@ def _check_forward(ctx: _Context, spec: CheckSpec):
         got = _outputs(ctx, mine[2 + k].value["value"], p.meta["sizes"], t)
         want = _ref_outputs(ref[2 + k].value["value"], p.meta["sizes"], t)
         label = "outputs" if n_forward == 1 else f"outputs of call {k + 1}"
-        comparisons.append(compare.compare_arrays(name=label, expected=want, actual=got, rtol=compare.FORWARD_RTOL,
+        comparisons.append(compare.compare_arrays(name=label, expected=want, actual=got,
+                                                  rtol=ctx.plan.tolerances.forward_rtol,
                                                   atol=1e-9))
     ctx.analysis["forward"][spec.id] = {"expected": comparisons[-1].expected.tolist(),
                                         "actual": comparisons[-1].actual.tolist()}
@@ -296,7 +297,8 @@ def _update_comparisons(ctx: _Context, spec: CheckSpec, set_i: int, after_i: int
     for name in spec.params:
         c = compare.compare_update(name=name, before=before[name], actual_after=after[name],
                                    expected_before=ref_before[name], expected_after=ref_after[name],
-                                   dtype=dtypes[name])
+                                   dtype=dtypes[name], rtol=ctx.plan.tolerances.update_rtol,
+                                   floor_ulps=ctx.plan.tolerances.floor_ulps)
         out.append(c)
         ctx.analysis["parameters"].setdefault(spec.probe, {})[name] = _verdict_of(c)
     return out
@@ -349,7 +351,7 @@ def _check_training(ctx: _Context, spec: CheckSpec):
     got = _outputs(ctx, mine[2].value["outputs"][-1], p.meta["sizes"], t)
     want = _ref_outputs(ref[2].value["outputs"][-1], p.meta["sizes"], t)
     c = compare.compare_arrays(name=f"outputs in epoch {epochs}", expected=want, actual=got,
-                               rtol=compare.FORWARD_RTOL, atol=1e-9)
+                               rtol=ctx.plan.tolerances.forward_rtol, atol=1e-9)
     return _result([c], f"the outputs of epoch {epochs} match the reference's")
 
 
@@ -359,7 +361,7 @@ def _check_official(ctx: _Context, spec: CheckSpec):
     t = len(p.meta["x"])
     got = _outputs(ctx, mine[1].value["outputs"][-1], p.meta["sizes"], t)
     c = compare.compare_arrays(name="outputs", expected=p.meta["expected"], actual=got,
-                               rtol=compare.OFFICIAL_RTOL, atol=1e-6)
+                               rtol=ctx.plan.tolerances.official_rtol, atol=ctx.plan.tolerances.official_atol)
     ctx.analysis["forward"][spec.id] = {"expected": c.expected.tolist(), "actual": c.actual.tolist(),
                                         "targets": p.meta["y"].tolist()}
     return _result([c], f"matches the published output after {p.meta['epochs']} epochs "

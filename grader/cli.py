@@ -1,18 +1,23 @@
-"""Command line: `python -m grader SUBMISSION [--json PATH|-] [--html PATH] ...`.
+"""Command line.
+
+    python -m grader SUBMISSION [--json PATH|-] [--html PATH] ...        one .py or .ipynb
+    python -m grader CLASS_DIR_OR_ZIP --out OUTDIR [--jobs N] ...         a whole class (batch.py)
+    python -m grader merge --out OUTDIR SHARD_OUTDIR...                   combine the outputs of --shard runs
+    python -m grader gradescope [--submission DIR] [--results DIR]        inside Gradescope's autograder
 
 Exit status: 0 whenever grading completed, whatever the score; 1 below --fail-under; 2 for a usage error, an
-unreadable path, or --require-isolation on a machine that can't confine the submission fully.
+unreadable path, a configuration error, or --require-isolation on a machine that can't confine the submission
+fully; 130 when a batch is interrupted (rerun it to finish).
 """
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-import tempfile
 
 from grader.result import GradeResult
 
-EXIT_OK, EXIT_BELOW, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_BELOW, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -23,19 +28,56 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m grader", description="Grade a SimpleRNN kata submission (.py or .ipynb).")
-    p.add_argument("submission", help="the .py or .ipynb file to grade")
+    p = _Parser(prog="python -m grader", description="Grade a SimpleRNN kata submission (.py or .ipynb), or a "
+                                                     "whole class (a folder or .zip of submissions, with --out).")
+    p.add_argument("submission", help="the .py or .ipynb file to grade, or a class: a folder or .zip")
     p.add_argument("--json", metavar="PATH", help="write the result JSON here ('-' for stdout)")
     p.add_argument("--html", metavar="PATH", help="write the HTML report here")
-    p.add_argument("--timeout", metavar="SECONDS", type=_positive(float), default=10.0,
-                   help="wall-clock limit for the submission (default 10)")
-    p.add_argument("--memory-mb", metavar="MB", type=_positive(int), default=1024,
-                   help="memory limit for the submission (default 1024)")
+    p.add_argument("--timeout", metavar="SECONDS", type=_positive(float), default=None,
+                   help="wall-clock limit for the submission (default 10, or the config's)")
+    p.add_argument("--memory-mb", metavar="MB", type=_positive(int), default=None,
+                   help="memory limit for the submission (default 1024, or the config's)")
     p.add_argument("--fail-under", metavar="PCT", type=float, default=None,
                    help="exit 1 when the score is below PCT percent (for CI)")
     p.add_argument("--quiet", action="store_true", help="no terminal summary")
     p.add_argument("--require-isolation", action="store_true",
                    help="refuse to grade (exit 2) unless the submission can be fully confined (grading servers)")
+    p.add_argument("--config", metavar="FILE", help="the instructor's TOML: points, tolerances, limits, hidden cases")
+    p.add_argument("--out", metavar="DIR", help="output folder: a class's results, gradebook and summary; with "
+                                                "--format gradescope, where results.json goes")
+    p.add_argument("--jobs", metavar="N", type=_positive(int), default=0,
+                   help="submissions graded at once (default: the number of cores)")
+    p.add_argument("--format", choices=("gradescope",), help="also write Gradescope's results.json")
+    p.add_argument("--junit", metavar="PATH", help="write JUnit XML here (for CI systems)")
+    p.add_argument("--shard", metavar="K/N", type=_shard, default=(1, 1),
+                   help="grade only the K-th of N parts of the class (K from 1); combine them with `merge`")
+    return p
+
+
+def _shard(text: str) -> tuple[int, int]:
+    from grader.batch import parse_shard
+
+    try:
+        return parse_shard(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e))
+
+
+def build_merge_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m grader merge", description="Combine the output folders of --shard runs into one "
+                                                           "gradebook and summary.")
+    p.add_argument("shards", nargs="+", metavar="SHARD_OUTDIR")
+    p.add_argument("--out", metavar="DIR", required=True)
+    p.add_argument("--junit", metavar="PATH", help="also write JUnit XML for the whole class")
+    return p
+
+
+def build_gradescope_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m grader gradescope", description="Grade the one submission in Gradescope's "
+                                                                "autograder and write its results.json.")
+    p.add_argument("--submission", metavar="DIR", default="/autograder/submission")
+    p.add_argument("--results", metavar="DIR", default="/autograder/results")
+    p.add_argument("--config", metavar="FILE")
     return p
 
 
@@ -52,17 +94,30 @@ def _positive(kind):
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["merge"]:
+        return _merge(build_merge_parser().parse_args(argv[1:]))
+    if argv[:1] == ["gradescope"]:
+        return _gradescope(build_gradescope_parser().parse_args(argv[1:]))
     args = build_parser().parse_args(argv)
-    from grader import grade, render
-    from grader.config import GradeConfig
-    from grader.sandbox import Limits
+    from grader import settings as settings_mod
 
-    if not os.path.isfile(args.submission):
-        what = "is a folder" if os.path.isdir(args.submission) else "does not exist"
-        print(f"grader: error: {args.submission} {what}; give a .py or .ipynb file", file=sys.stderr)
-        return EXIT_USAGE
-    config = GradeConfig(limits=Limits(timeout_s=args.timeout, memory_mb=args.memory_mb),
-                         require_isolation=args.require_isolation)
+    try:
+        settings = settings_mod.load(args.config)
+    except settings_mod.ConfigError as e:
+        return _usage_error(f"configuration: {e}")
+    config = settings_mod.grade_config(settings, timeout_s=args.timeout, memory_mb=args.memory_mb,
+                                       require_isolation=args.require_isolation)
+    if not os.path.exists(args.submission):
+        return _usage_error(f"{args.submission} does not exist; give a .py or .ipynb file, or a class folder or "
+                            ".zip with --out")
+    if os.path.isdir(args.submission) or args.submission.lower().endswith(".zip"):
+        return _batch(args, settings, config)
+    if args.format and not args.out:
+        return _usage_error("--format gradescope needs --out DIR (results.json is written there)")
+    if args.shard != (1, 1):
+        return _usage_error("--shard splits a class; give a folder or .zip")
+    from grader import grade, render
+
     result = grade.grade_path(args.submission, config)
     if args.require_isolation and result.status == "error" and result.error.message.startswith(grade.REFUSED):
         print(f"grader: error: {result.error.message}", file=sys.stderr)
@@ -71,6 +126,17 @@ def main(argv: list[str]) -> int:
         _write(args.json, render.to_json(result))
     if args.html:
         _write(args.html, render.to_html(result))
+    if args.format:
+        from grader import export
+
+        _write(os.path.join(args.out, "results.json"), render.dumps(export.gradescope(
+            render.to_dict(result), visibility=settings.visibility, hidden_visibility=settings.hidden_visibility)))
+    if args.junit:
+        from grader import export
+
+        writer = export.JUnitWriter(args.junit)
+        writer.add(render.to_dict(result), result.submission)
+        writer.close()
     if not args.quiet:
         # With --json -, stdout carries the JSON alone and the summary moves to stderr.
         out = sys.stderr if args.json == "-" else sys.stdout
@@ -79,6 +145,73 @@ def main(argv: list[str]) -> int:
         if args.html:
             out.write(f"Report: {args.html}\n")
     return _exit_status(result, args.fail_under)
+
+
+def _usage_error(message: str) -> int:
+    print(f"grader: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _batch(args: argparse.Namespace, settings, config) -> int:
+    """A class: a folder or a .zip of submissions, graded into --out."""
+    from grader import batch, layout
+    from grader.settings import fingerprint
+
+    if not args.out:
+        return _usage_error(f"{args.submission} is a class; say where its results go with --out DIR")
+    single = [flag for flag, value in (("--json", args.json), ("--html", args.html),
+                                       ("--fail-under", args.fail_under)) if value is not None]
+    if single:
+        return _usage_error(f"{', '.join(single)} is for one submission; a class gets OUTDIR/<student>/ files")
+    options = batch.Options(out=args.out, jobs=args.jobs, shard=args.shard, gradescope=args.format == "gradescope",
+                            junit=args.junit, visibility=settings.visibility,
+                            hidden_visibility=settings.hidden_visibility)
+    try:
+        outcome = batch.run(args.submission, options, config, fingerprint(config))
+    except layout.LayoutError as e:
+        return _usage_error(str(e))
+    except KeyboardInterrupt:
+        print("\nInterrupted. Run the same command again to grade the rest.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if outcome.interrupted:
+        return EXIT_INTERRUPTED
+    if not args.quiet:
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(outcome.tally.by_status.items()))
+        print(f"{outcome.total} submissions ({counts}); graded now: {outcome.graded}, kept: {outcome.reused}.\n"
+              f"Gradebook: {os.path.join(args.out, 'grades.csv')}\n"
+              f"Summary: {os.path.join(args.out, 'summary.html')}")
+    return EXIT_OK
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from grader import gradebook
+
+    missing = [d for d in args.shards if not os.path.isdir(d)]
+    if missing:
+        return _usage_error(f"not a folder: {', '.join(missing)}")
+    try:
+        tally = gradebook.merge(args.out, args.shards, junit=args.junit)
+    except gradebook.MergeError as e:
+        return _usage_error(str(e))
+    print(f"{tally.total} submissions from {len(args.shards)} shards.\n"
+          f"Gradebook: {os.path.join(args.out, 'grades.csv')}\nSummary: {os.path.join(args.out, 'summary.html')}")
+    return EXIT_OK
+
+
+def _gradescope(args: argparse.Namespace) -> int:
+    from grader import batch, render, settings as settings_mod
+
+    try:
+        settings = settings_mod.load(args.config)
+    except settings_mod.ConfigError as e:
+        return _usage_error(f"configuration: {e}")
+    if not os.path.isdir(args.submission):
+        return _usage_error(f"{args.submission} is not a folder")
+    result = batch.grade_gradescope(args.submission, os.path.join(args.results, "results.json"),
+                                    settings_mod.grade_config(settings), visibility=settings.visibility,
+                                    hidden_visibility=settings.hidden_visibility)
+    sys.stdout.write(render.to_terminal(result))  # Gradescope keeps this log for the instructor
+    return EXIT_OK
 
 
 def _exit_status(result: GradeResult, fail_under: float | None) -> int:
@@ -93,17 +226,6 @@ def _write(path: str, text: str) -> None:
     if path == "-":
         sys.stdout.write(text)
         return
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from grader import storage
+
+    storage.write_text(path, text)

@@ -203,6 +203,12 @@ def _signal_name(n: int) -> str:
         return f"signal {n}"
 
 
+def fault_result(submission: str, error: ErrorInfo, config: GradeConfig) -> GradeResult:
+    """The result for a submission that can't be graded before anything runs (say, a student's folder that
+    holds no .py or .ipynb file): every check not run, `error` saying why."""
+    return _error_result(submission, error, config)
+
+
 def _error_result(submission: str, error: ErrorInfo, config: GradeConfig, *, sha256: str = "", stdout: str = "",
                   stderr: str = "", sandbox: dict | None = None, duration: float = 0.0,
                   warnings: list[str] | None = None) -> GradeResult:

@@ -15,21 +15,42 @@ _MARK = {Status.PASS: "PASS", Status.FAIL: "FAIL", Status.ERROR: "ERR ", Status.
 _COLOUR = {Status.PASS: "32", Status.FAIL: "31", Status.ERROR: "35", Status.SKIPPED: "33"}
 
 
+_HIDDEN_VERDICT = {"pass": "passed", "fail": "failed", "error": "your code raised an error", "skipped": "not run"}
+HIDDEN_OUTPUT_NOTE = ("(not shown: this run included hidden cases, and what your code printed during them could "
+                      "reveal their inputs; run the grader on your own machine to see your output)")
+
+
 def to_dict(result: GradeResult, *, learner_view: bool = False) -> dict[str, Any]:
     """The result contract. In the learner's view hidden checks keep only their verdict (no inputs, no numbers)."""
-    d = result.to_dict()
-    if learner_view:
-        for c in d["checks"]:
-            if c["hidden"]:
-                c["details"] = {}
-                c["message"] = "hidden case: " + ("passed" if c["status"] == "pass" else c["status"])
-        d["analysis"] = {k: {p: v for p, v in d["analysis"].get(k, {}).items() if not p.startswith("hidden")}
-                         for k in d["analysis"]}
+    return learner_dict(result.to_dict()) if learner_view else result.to_dict()
+
+
+def learner_dict(d: dict[str, Any]) -> dict[str, Any]:
+    """The learner's view of a result dict (to_dict's output or a result.json): hidden checks keep their verdict
+    and nothing else. Output printed by the learner's code and diagnosis evidence go too when hidden cases ran,
+    since either could carry a hidden input; the misconception's message and hint stay."""
+    d = dict(d, checks=[dict(c) for c in d["checks"]])
+    hidden = False
+    for c in d["checks"]:
+        if c.get("hidden"):
+            hidden = True
+            c["details"] = {}
+            c["message"] = "hidden case: " + _HIDDEN_VERDICT[c["status"]]
+    d["analysis"] = {k: {p: v for p, v in (d.get("analysis") or {}).get(k, {}).items() if not p.startswith("hidden")}
+                     for k in (d.get("analysis") or {})}
+    if hidden:
+        d["stdout"], d["stderr"] = (HIDDEN_OUTPUT_NOTE if d[k] else "" for k in ("stdout", "stderr"))
+        d["diagnoses"] = [dict(x, evidence={}) for x in d["diagnoses"]]
     return d
 
 
 def to_json(result: GradeResult, *, learner_view: bool = False) -> str:
-    return json.dumps(to_dict(result, learner_view=learner_view), indent=1, allow_nan=False, default=_jsonable) + "\n"
+    return dumps(to_dict(result, learner_view=learner_view))
+
+
+def dumps(d: dict[str, Any]) -> str:
+    """A result dict as the contract's JSON text."""
+    return json.dumps(d, indent=1, allow_nan=False, default=_jsonable) + "\n"
 
 
 def _jsonable(o: Any) -> Any:
@@ -73,18 +94,22 @@ def to_terminal(result: GradeResult, *, colour: bool = False) -> str:
 
 
 def to_html(result: GradeResult, *, learner_view: bool = True) -> str:
-    import jinja2  # only HTML reports pay for this import
+    data = to_dict(result, learner_view=learner_view)
+    groups: dict[str, list] = {}
+    for c in data["checks"]:  # in plan order, which is the order a learner works through the kata
+        groups.setdefault(c["group"], []).append(c)
+    return render_template("report.html.j2", r=data, groups=list(groups.items()))
+
+
+def render_template(name: str, **context: Any) -> str:
+    """A page from templates/ (autoescaped, the report CSS inlined as `css`)."""
+    import jinja2  # only HTML pages pay for this import
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["points"] = _fmt_points
     env.filters["num"] = lambda x: "—" if x is None else f"{x:.6g}"
-    data = to_dict(result, learner_view=learner_view)
-    groups: dict[str, list] = {}
-    for c in data["checks"]:  # in plan order, which is the order a learner works through the kata
-        groups.setdefault(c["group"], []).append(c)
-    return env.get_template("report.html.j2").render(r=data, groups=list(groups.items()),
-                                                     css=_read(os.path.join(TEMPLATES, "report.css")))
+    return env.get_template(name).render(css=_read(os.path.join(TEMPLATES, "report.css")), **context)
 
 
 def _read(path: str) -> str:

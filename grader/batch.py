@@ -1,0 +1,301 @@
+"""Orchestrator for a class: find the submissions (layout.py), grade each one (grade.grade_path) in parallel, write
+each result the moment it is ready, then the gradebook and the summary (gradebook.py).
+
+Nothing is lost. OUTDIR/<student>/result.json is written atomically, last, when that student is done; it records
+the file's sha256 and a fingerprint of the grading settings (settings.fingerprint). A rerun of the same command
+(after Ctrl-C, `kill -9` or a power cut) keeps every stored result whose file and settings are unchanged and grades
+the rest, so its gradebook equals that of an uninterrupted run. A submission that breaks anything, the grader's
+own worker process included, becomes a result that says so; the batch goes on.
+
+Grades don't depend on --jobs: every submission is graded the same way in a worker process of its own (whose
+global state, numpy's random generator included, no other submission shares), and the gradebook is written from
+the stored results in student order.
+"""
+from __future__ import annotations
+
+import collections
+import hashlib
+import multiprocessing
+import os
+import shutil
+import signal
+import sys
+import time
+import traceback
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import TextIO
+
+from grader import export, grade, gradebook, layout, render, storage
+from grader.config import GradeConfig
+from grader.gradebook import REPORT, RESULT
+from grader.result import ErrorInfo, GradeResult
+from grader.submission import MAX_BYTES
+
+INSTRUCTOR_REPORT, GRADESCOPE_RESULTS = "instructor.html", "results.json"
+
+
+@dataclass(frozen=True)
+class Options:
+    out: str
+    jobs: int = 0                   # 0: one per core
+    shard: tuple[int, int] = (1, 1)  # (K, N): the K-th of N parts, K from 1
+    gradescope: bool = False        # also OUTDIR/<student>/results.json
+    junit: str | None = None
+    visibility: str = "visible"     # Gradescope visibility of public and of hidden checks
+    hidden_visibility: str = "after_due_date"
+
+
+@dataclass(frozen=True)
+class Done:
+    """What the parent hears about one finished submission (the result itself stays on disk)."""
+    student: str
+    status: str
+    score: float
+    max_score: float
+    error_kind: str
+
+
+@dataclass
+class Outcome:
+    total: int
+    reused: int
+    graded: int
+    interrupted: bool
+    tally: gradebook.Tally | None
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """"K/N" with 1 ≤ K ≤ N. Raises ValueError with a message for people."""
+    k, sep, n = text.partition("/")
+    if not (sep and k.strip().isdigit() and n.strip().isdigit()) or not 1 <= int(k) <= int(n):
+        raise ValueError(f"expected K/N with 1 ≤ K ≤ N (say 2/3 for the second of three parts), got {text!r}")
+    return int(k), int(n)
+
+
+def shard_of(entries: list[layout.Entry], shard: tuple[int, int]) -> list[layout.Entry]:
+    """Every N-th student from the K-th, in student order: the same split on every machine, no hashing."""
+    k, n = shard
+    return sorted(entries, key=lambda e: e.student)[k - 1::n]
+
+
+def default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def run(source: str, options: Options, config: GradeConfig, key: str, *, stream: TextIO = sys.stderr) -> Outcome:
+    """Grade the class in `source` (a folder or .zip) into options.out. `key` is settings.fingerprint(config).
+    Raises layout.LayoutError when `source` can't be read. Returns what happened; Ctrl-C ends it early (after
+    the submissions in progress are written) with `interrupted` set and no gradebook."""
+    jobs = options.jobs or default_jobs()
+    with layout.opened(source) as root:
+        entries = shard_of(layout.discover(root), options.shard)
+        os.makedirs(options.out, exist_ok=True)
+        todo = [e for e in entries if not _up_to_date(options, e, key)]
+        shard = f", shard {options.shard[0]}/{options.shard[1]}" if options.shard[1] > 1 else ""
+        progress = Progress(len(todo), stream)
+        progress.note(f"{len(entries)} submissions in {source}{shard}: {len(entries) - len(todo)} already graded "
+                      f"and unchanged, {len(todo)} to grade with {jobs} job{'s' if jobs != 1 else ''}")
+        interrupted = not _grade_all(todo, options, config, key, jobs, progress)
+    progress.finish()
+    if interrupted:
+        progress.note(f"Interrupted: {progress.count} of {len(todo)} graded and saved. Run the same command again "
+                      "to grade the rest.")
+        return Outcome(len(entries), len(entries) - len(todo), progress.count, True, None)
+    title = os.path.basename(os.path.normpath(source)) + shard
+    tally = gradebook.build(options.out, [e.student for e in entries], junit=options.junit, title=title)
+    return Outcome(len(entries), len(entries) - len(todo), progress.count, False, tally)
+
+
+def _grade_all(todo: list[layout.Entry], options: Options, config: GradeConfig, key: str, jobs: int,
+               progress: Progress) -> bool:
+    """Grade `todo` with `jobs` worker processes, at most 2 × jobs submissions queued at once (memory stays
+    flat). A worker that dies breaks its pool: the submissions in flight there are retried once in a fresh pool,
+    then recorded as internal errors. Returns False when interrupted by Ctrl-C."""
+    queue = collections.deque(todo)
+    attempts: dict[str, int] = collections.Counter()
+    pending: dict[Future, tuple[layout.Entry, ProcessPoolExecutor]] = {}
+    pool = _pool(jobs)
+    try:
+        while queue or pending:
+            while queue and len(pending) < 2 * jobs:
+                e = queue.popleft()
+                attempts[e.student] += 1
+                pending[pool.submit(grade_entry, e, config, key, options)] = (e, pool)
+            finished, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            for f in finished:
+                e, owner = pending.pop(f)
+                try:
+                    progress.done(f.result())
+                except BrokenProcessPool:
+                    if owner is pool:
+                        progress.note("a grading process died; the submissions it held are graded again")
+                        pool.shutdown(wait=False, cancel_futures=True)
+                        pool = _pool(jobs)
+                    if attempts[e.student] < 2:
+                        queue.appendleft(e)
+                    else:
+                        progress.done(_record_failure(e, config, key, options, "its grading process died"))
+                except Exception:
+                    progress.done(_record_failure(e, config, key, options, traceback.format_exc()))
+            progress.tick()
+        return True
+    except KeyboardInterrupt:
+        running = [f for f in pending if not f.cancel()]  # those already handed to a worker can't be
+        progress.note(f"stopping: saving the {len(running)} submissions in progress (each within its time limit)")
+        pool.shutdown(wait=True, cancel_futures=True)
+        progress.count += sum(1 for f in running if f.exception() is None)
+        return False
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _pool(jobs: int) -> ProcessPoolExecutor:
+    # spawn: a worker is a fresh interpreter, never a fork of this process and its threads.
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_worker_init)
+
+
+def _worker_init() -> None:
+    # Ctrl-C is the parent's to handle: workers finish the submission in hand, so its result is saved.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def grade_entry(entry: layout.Entry, config: GradeConfig, key: str, options: Options) -> Done:
+    """Grade one student's submission and write its files (in a worker process)."""
+    if entry.path is None:
+        result = grade.fault_result(entry.shown, ErrorInfo("bad_file", entry.problem), config)
+    else:
+        result = grade.grade_path(entry.path, config)
+    try:
+        return write_outputs(entry, result, config, key, options)
+    except Exception:  # a grader bug while rendering: the result says so, and the batch goes on
+        return _record_failure(entry, config, key, options, traceback.format_exc())
+
+
+def _record_failure(entry: layout.Entry, config: GradeConfig, key: str, options: Options, why: str) -> Done:
+    error = ErrorInfo("internal", "the grader failed on this submission (a bug in the grader, not in your code); "
+                                  "it is graded again on the next run", why[-4000:])
+    result = grade.fault_result(entry.shown, error, config)
+    try:
+        return write_outputs(entry, result, config, key, options)
+    except Exception:  # the reports themselves can't be made: the record alone
+        return write_outputs(entry, result, config, key, options, reports=False)
+
+
+def write_outputs(entry: layout.Entry, result: GradeResult, config: GradeConfig, key: str, options: Options,
+                  *, reports: bool = True) -> Done:
+    """OUTDIR/<student>/: report.html (the learner's view), instructor.html (with hidden cases), results.json
+    (Gradescope, when asked), and result.json last, the record that the student is done."""
+    folder = os.path.join(options.out, entry.student)
+    os.makedirs(folder, exist_ok=True)
+    storage.remove_leftovers(folder)
+    d = render.to_dict(result)
+    d["batch"] = {"student": entry.student, "name": entry.name, "file": entry.shown, "note": entry.note,
+                  "problem": entry.problem, "settings": key}
+    if reports:
+        storage.write_text(os.path.join(folder, REPORT), render.to_html(result, learner_view=True))
+    if reports and any(c.hidden for c in result.checks):
+        storage.write_text(os.path.join(folder, INSTRUCTOR_REPORT), render.to_html(result, learner_view=False))
+    if options.gradescope:
+        storage.write_text(os.path.join(folder, GRADESCOPE_RESULTS), render.dumps(export.gradescope(
+            d, visibility=options.visibility, hidden_visibility=options.hidden_visibility)))
+    storage.write_text(os.path.join(folder, RESULT), render.dumps(d))
+    return Done(entry.student, result.status, result.score, result.max_score,
+                result.error.kind if result.error else "")
+
+
+def _up_to_date(options: Options, entry: layout.Entry, key: str) -> bool:
+    """A stored result can stand: same settings, same file and content, every requested file present, and not an
+    internal error (those are worth another try)."""
+    folder = os.path.join(options.out, entry.student)
+    d = gradebook.read_result(options.out, entry.student)
+    if d is None or (d.get("error") or {}).get("kind") == "internal":
+        return False
+    info = d.get("batch", {})
+    if (info.get("settings"), info.get("file"), info.get("problem", "")) != (key, entry.shown, entry.problem):
+        return False
+    wanted = [REPORT] + ([GRADESCOPE_RESULTS] if options.gradescope else [])
+    return d.get("sha256", "") == file_sha256(entry.path) and all(
+        os.path.isfile(os.path.join(folder, name)) for name in wanted)
+
+
+def file_sha256(path: str | None) -> str:
+    """As submission.read_submission computes it ("" when there is no readable file)."""
+    if path is None:
+        return ""
+    try:
+        with open(path, "rb") as f:
+            return hashlib.sha256(f.read(MAX_BYTES + 1)).hexdigest()
+    except OSError:
+        return ""
+
+
+def grade_gradescope(submission_dir: str, results_path: str, config: GradeConfig, *, visibility: str = "visible",
+                     hidden_visibility: str = "after_due_date") -> GradeResult:
+    """Gradescope's run_autograder: pick the student's file in `submission_dir`, grade it, write results.json."""
+    files = [os.path.join(here, f) for here, dirs, names in sorted(os.walk(submission_dir))
+             for f in sorted(names) if not f.startswith(".")]
+    path, problem, _ = layout.pick_file(files)
+    if path is None:
+        result = grade.fault_result("submission", ErrorInfo("bad_file", problem), config)
+    else:
+        result = grade.grade_path(path, config)
+    storage.write_text(results_path, render.dumps(export.gradescope(
+        render.to_dict(result), visibility=visibility, hidden_visibility=hidden_visibility)))
+    return result
+
+
+class Progress:
+    """A bar with an ETA on a terminal; otherwise a plain line per submission (for logs and CI)."""
+
+    def __init__(self, total: int, stream: TextIO):
+        self.total, self.stream, self.count = total, stream, 0
+        self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self.start = time.monotonic()
+        self.last = ""
+
+    def done(self, d: Done) -> None:
+        self.count += 1
+        if d.status == "error":
+            what = f"not graded ({d.error_kind})"
+        else:
+            what = f"{d.score:g}/{d.max_score:g}" + (f", stopped early ({d.error_kind})" if d.error_kind else "")
+        self.last = f"{d.student}: {what}"
+        if self.tty:
+            self.tick()
+        else:
+            self._write(f"[{self.count}/{self.total}] {self.last}\n")
+
+    def tick(self) -> None:
+        if not self.tty or not self.total:
+            return
+        elapsed = time.monotonic() - self.start
+        eta = elapsed / self.count * (self.total - self.count) if self.count else None
+        width = max(10, min(40, shutil.get_terminal_size().columns - 60))
+        filled = width * self.count // self.total
+        eta_text = f"ETA {int(eta) // 60}:{int(eta) % 60:02d}" if eta is not None else "ETA --:--"
+        line = (f"{self.count}/{self.total} [{'#' * filled}{'.' * (width - filled)}] "
+                f"{100 * self.count // self.total:3d} %  {eta_text}  {self.last}")
+        self._write("\r\033[K" + line[:shutil.get_terminal_size().columns - 1])
+
+    def note(self, text: str) -> None:
+        self._write(("\r\033[K" if self.tty else "") + text + "\n")  # over the bar; the next tick redraws it
+
+    def finish(self) -> None:
+        if self.tty and self.total:
+            self._write("\n")
+
+    def _write(self, text: str) -> None:
+        # A log that goes away (`| head`, a closed terminal) must not stop the grading.
+        if self.stream is None:
+            return
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):
+            self.stream = None

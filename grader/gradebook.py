@@ -1,0 +1,209 @@
+"""The class's gradebook and summary, built from the per-student results on disk, one student at a time.
+
+OUTDIR/<student>/result.json is the record of each grading (written atomically by batch.py). From those files,
+`build` writes OUTDIR/grades.csv, OUTDIR/summary.html and, when asked, a JUnit XML file; only compact per-student
+figures (a score, a few ids) stay in memory, so a class of thousands costs what a class of ten does. `merge` does
+the same over the outputs of several shards.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from grader import render, storage
+from grader.export import JUnitWriter
+
+RESULT, REPORT = "result.json", "report.html"
+GRADES, SUMMARY = "grades.csv", "summary.html"
+# The columns every gradebook has, then one per check group ("points_forward", ...) in the plan's order.
+GRADE_FIELDS = ("student", "name", "file", "score", "max_score", "percent", "status", "error_kind", "diagnoses",
+                "sha256")
+HISTOGRAM_BINS = 10
+
+
+class MergeError(Exception):
+    """Shard outputs that can't be combined; the message says which folder and why."""
+
+
+def read_result(outdir: str, student: str) -> dict[str, Any] | None:
+    """The stored result of one student, or None when absent or unreadable (a run killed before writing it)."""
+    try:
+        with open(os.path.join(outdir, student, RESULT), encoding="utf-8") as f:
+            d = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return d if isinstance(d, dict) and isinstance(d.get("checks"), list) else None
+
+
+def _num(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def _groups(d: dict[str, Any]) -> list[str]:
+    return list(dict.fromkeys(c["group"] for c in d["checks"]))
+
+
+def grade_row(student: str, d: dict[str, Any] | None, groups: list[str]) -> list[str]:
+    """One gradebook line (GRADE_FIELDS, then the points per group)."""
+    if d is None:
+        return [student, "", "", "", "", "", "missing", "", "", ""] + [""] * len(groups)
+    info = d.get("batch", {})
+    per_group = {g: 0.0 for g in groups}
+    for c in d["checks"]:
+        per_group[c["group"]] = per_group.get(c["group"], 0.0) + c["points"]
+    pct = 100.0 * d["score"] / d["max_score"] if d["max_score"] else 0.0
+    return [student, info.get("name", ""), info.get("file", d.get("submission", "")), _num(d["score"]),
+            _num(d["max_score"]), f"{pct:.2f}", d["status"], (d.get("error") or {}).get("kind", ""),
+            ";".join(x["id"] for x in d["diagnoses"]), d.get("sha256", "")] + [_num(per_group[g]) for g in groups]
+
+
+@dataclass
+class Tally:
+    """What a gradebook pass saw: counts per status (graded, error, missing)."""
+    total: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+
+
+def build(outdir: str, students: Iterable[str], *, junit: str | None = None, title: str = "") -> Tally:
+    """Write OUTDIR/grades.csv and OUTDIR/summary.html (and `junit`, a JUnit XML path) for `students`, in the
+    order given (sorted by the callers, so shards merged give the same files as one run). Returns the tally."""
+    students = list(students)
+    first = next((d for d in (read_result(outdir, s) for s in students) if d is not None), None)
+    groups = _groups(first) if first else []
+    summary, tally = Summary(title), Tally()
+    writer = JUnitWriter(junit) if junit else None
+    with storage.replacing(os.path.join(outdir, GRADES)) as f:
+        rows = csv.writer(f, lineterminator="\n")
+        rows.writerow(list(GRADE_FIELDS) + [f"points_{g}" for g in groups])
+        for student in students:
+            d = read_result(outdir, student)
+            rows.writerow(grade_row(student, d, groups))
+            summary.add(student, d)
+            tally.total += 1
+            status = d["status"] if d else "missing"
+            tally.by_status[status] = tally.by_status.get(status, 0) + 1
+            if writer and d is not None:
+                writer.add(d, student)
+    if writer:
+        writer.close()
+    storage.write_text(os.path.join(outdir, SUMMARY), summary.to_html())
+    return tally
+
+
+def students_of(outdir: str) -> list[str]:
+    """The students listed in a finished run's grades.csv."""
+    path = os.path.join(outdir, GRADES)
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            return [row["student"] for row in csv.DictReader(f)]
+    except FileNotFoundError:
+        raise MergeError(f"{outdir}: no {GRADES}; did that shard finish? (rerun it: it resumes where it stopped)")
+    except (OSError, KeyError, csv.Error) as e:
+        raise MergeError(f"{path}: not a gradebook this grader wrote ({e})")
+
+
+def merge(out: str, shard_dirs: list[str], *, junit: str | None = None) -> Tally:
+    """Combine shard outputs into OUTDIR `out`: copy each student's folder, then build one gradebook and summary.
+    A student found in two shards must have the same result in both (the same shard run twice is fine)."""
+    owner: dict[str, str] = {}
+    for shard in shard_dirs:
+        for student in students_of(shard):
+            if student in owner and _result_bytes(owner[student], student) != _result_bytes(shard, student):
+                raise MergeError(f"student {student} is in both {owner[student]} and {shard} with different "
+                                 "results; were they graded from different submissions or settings?")
+            owner.setdefault(student, shard)
+    for student, shard in sorted(owner.items()):
+        if read_result(shard, student) is None:
+            raise MergeError(f"{shard}: {student}/{RESULT} is missing or unreadable; rerun that shard")
+        _copy_folder(os.path.join(shard, student), os.path.join(out, student))
+    return build(out, sorted(owner), junit=junit, title=f"merged from {len(shard_dirs)} shards")
+
+
+def _result_bytes(outdir: str, student: str) -> bytes:
+    try:
+        with open(os.path.join(outdir, student, RESULT), "rb") as f:
+            data = json.loads(f.read())
+    except (OSError, ValueError):
+        return b""
+    data.pop("duration_s", None)  # timing differs between two runs of the same grading
+    return json.dumps(data, sort_keys=True).encode()
+
+
+def _copy_folder(src: str, dst: str) -> None:
+    if os.path.abspath(src) == os.path.abspath(dst):
+        return
+    os.makedirs(dst, exist_ok=True)
+    names = sorted(n for n in os.listdir(src) if not n.startswith(".tmp-"))
+    for name in sorted(names, key=lambda n: n == RESULT):  # result.json last: it marks the folder complete
+        if os.path.isfile(os.path.join(src, name)):
+            tmp = os.path.join(dst, ".tmp-" + name)
+            shutil.copyfile(os.path.join(src, name), tmp)
+            os.replace(tmp, os.path.join(dst, name))
+
+
+# ---- the instructor's summary --------------------------------------------------------------------------------
+
+class Summary:
+    """Running figures for summary.html: a score per student, counts per check and per misconception, who has
+    each misconception, and which submissions errored and why."""
+
+    def __init__(self, title: str = ""):
+        self.title = title
+        self.percents: list[float] = []
+        self.max_score = 0.0
+        self.checks: dict[str, dict[str, Any]] = {}
+        self.diagnoses: dict[str, dict[str, Any]] = {}
+        self.errors: list[dict[str, str]] = []
+        self.notes: list[dict[str, str]] = []
+        self.counts = {"graded": 0, "error": 0, "missing": 0}
+
+    def add(self, student: str, d: dict[str, Any] | None) -> None:
+        if d is None:
+            self.counts["missing"] += 1
+            self.errors.append({"student": student, "kind": "missing", "message": "no result was written",
+                                "file": "", "graded": False})
+            return
+        self.counts[d["status"]] = self.counts.get(d["status"], 0) + 1
+        self.max_score = max(self.max_score, d["max_score"])
+        self.percents.append(100.0 * d["score"] / d["max_score"] if d["max_score"] else 0.0)
+        info = d.get("batch", {})
+        if d.get("error"):
+            self.errors.append({"student": student, "kind": d["error"]["kind"], "file": info.get("file", ""),
+                                "message": d["error"]["message"].splitlines()[0][:300] if d["error"]["message"]
+                                else "", "graded": d["status"] == "graded"})
+        if info.get("note"):
+            self.notes.append({"student": student, "note": info["note"]})
+        if d["status"] != "graded":
+            return
+        for c in d["checks"]:
+            s = self.checks.setdefault(c["id"], {"id": c["id"], "max_points": c["max_points"], "pass": 0,
+                                                 "fail": 0, "error": 0, "skipped": 0, "hidden": c.get("hidden")})
+            s[c["status"]] += 1
+        for x in d["diagnoses"]:
+            entry = self.diagnoses.setdefault(x["id"], {"id": x["id"], "message": x["message"], "students": []})
+            entry["students"].append(student)
+
+    def histogram(self) -> list[dict[str, Any]]:
+        """HISTOGRAM_BINS bars of 10 percentage points, the last one including 100 %."""
+        counts = [0] * HISTOGRAM_BINS
+        for p in self.percents:
+            counts[min(int(p // (100 / HISTOGRAM_BINS)), HISTOGRAM_BINS - 1)] += 1
+        width = 100 // HISTOGRAM_BINS
+        return [{"label": f"{i * width}–{(i + 1) * width}", "count": n} for i, n in enumerate(counts)]
+
+    def to_html(self) -> str:
+        graded = self.counts["graded"]
+        checks = [dict(s, rate=s["pass"] / graded if graded else 0.0) for s in self.checks.values()]
+        diagnoses = sorted(self.diagnoses.values(), key=lambda x: (-len(x["students"]), x["id"]))
+        ordered = sorted(self.percents)
+        n = len(ordered)
+        stats = {"n": n + self.counts["missing"], **self.counts,
+                 "mean": sum(ordered) / n if n else 0.0,
+                 "median": (ordered[(n - 1) // 2] + ordered[n // 2]) / 2 if n else 0.0,
+                 "max_score": self.max_score}
+        return render.render_template("summary.html.j2", title=self.title, stats=stats, bins=self.histogram(),
+                                      checks=checks, diagnoses=diagnoses, errors=self.errors, notes=self.notes)

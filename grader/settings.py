@@ -1,0 +1,245 @@
+"""The instructor's configuration, a TOML file given with `--config FILE`: points, tolerances, limits, hidden cases.
+
+Every key is checked before anything is graded. A mistake raises ConfigError naming the file, the key and what was
+expected, so a typo never silently grades a class with the defaults. Everything not set keeps its default, and
+`grade_config` turns the settings into the one frozen GradeConfig the stages receive.
+
+    [limits]            timeout_s = 10, memory_mb = 1024              (the command line's flags win)
+    [points]            forward = 30 ...                              a group's total, shared by its checks in
+                                                                      proportion to their default points
+    [points.checks]     "backward/W_xh" = 8 ...                       one check; its group's other checks share
+                                                                      what is left of the group's total
+    [tolerances]        forward_rtol, update_rtol, official_rtol, official_atol, update_floor_ulps
+    [hidden]            seed = "secret", forward = 3, backward = 3, points = 10
+    [gradescope]        visibility = "visible", hidden_visibility = "after_due_date"
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any
+
+from grader import cases, compare
+from grader.config import GradeConfig
+from grader.sandbox import Limits
+
+DEFAULT_TIMEOUT_S, DEFAULT_MEMORY_MB = Limits().timeout_s, Limits().memory_mb
+GRADESCOPE_VISIBILITY = ("hidden", "after_due_date", "after_published", "visible")
+MAX_HIDDEN_CASES = 50
+_TOLERANCE_KEYS = {"forward_rtol": "forward_rtol", "update_rtol": "update_rtol", "official_rtol": "official_rtol",
+                   "official_atol": "official_atol", "update_floor_ulps": "floor_ulps"}
+
+
+class ConfigError(Exception):
+    """A configuration mistake: `str()` names the file, the key and what was expected."""
+
+    def __init__(self, path: str, key: str, expected: str, got: Any = dataclasses.MISSING):
+        where = f"{path}: {key}: " if key else f"{path}: "
+        got_text = "" if got is dataclasses.MISSING else f", got {got!r}"
+        super().__init__(f"{where}{expected}{got_text}")
+        self.path, self.key = path, key
+
+
+@dataclass(frozen=True)
+class Hidden:
+    seed: str
+    forward: int = 3
+    backward: int = 3
+    points: float = 10.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    path: str = ""                        # the file they came from ("" for the defaults)
+    timeout_s: float | None = None
+    memory_mb: int | None = None
+    group_points: dict[str, float] = field(default_factory=dict)
+    check_points: dict[str, float] = field(default_factory=dict)
+    tolerances: compare.Tolerances = field(default_factory=compare.Tolerances)
+    hidden: Hidden | None = None
+    visibility: str = "visible"
+    hidden_visibility: str = "after_due_date"
+
+
+def load(path: str | None) -> Settings:
+    """Read and check the TOML file at `path` (None: the defaults). Raises ConfigError."""
+    if not path:
+        return Settings()
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(path, "", "no such file")
+    except IsADirectoryError:
+        raise ConfigError(path, "", "is a folder; expected a TOML file")
+    except OSError as e:
+        raise ConfigError(path, "", f"can't be read ({e.strerror})")
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(path, "", f"not valid TOML ({e})")
+    return _parse(path, data)
+
+
+def _parse(path: str, data: dict[str, Any]) -> Settings:
+    r = _Reader(path)
+    r.known("", data, ("limits", "points", "tolerances", "hidden", "gradescope"))
+    limits = r.table("limits", data)
+    r.known("limits", limits, ("timeout_s", "memory_mb"))
+    points = r.table("points", data)
+    plan = cases.default_plan()
+    groups = sorted({c.group for c in plan.checks})
+    r.known("points", points, (*groups, "checks"))
+    check_points = r.table("points.checks", points)
+    tolerances = r.table("tolerances", data)
+    r.known("tolerances", tolerances, tuple(_TOLERANCE_KEYS))
+    hidden = r.table("hidden", data)
+    r.known("hidden", hidden, ("seed", "forward", "backward", "points"))
+    gradescope = r.table("gradescope", data)
+    r.known("gradescope", gradescope, ("visibility", "hidden_visibility"))
+    settings = Settings(
+        path=path,
+        timeout_s=r.number("limits.timeout_s", limits.get("timeout_s"), positive=True),
+        memory_mb=r.integer("limits.memory_mb", limits.get("memory_mb"), low=16),
+        group_points={g: r.number(f"points.{g}", v) for g, v in points.items() if g != "checks"},
+        check_points={c: r.number(f'points.checks."{c}"', v) for c, v in check_points.items()},
+        tolerances=compare.Tolerances(**{_TOLERANCE_KEYS[k]: r.number(f"tolerances.{k}", v, positive=True)
+                                         for k, v in tolerances.items()}),
+        hidden=_hidden(r, hidden) if hidden else None,
+        visibility=r.choice("gradescope.visibility", gradescope.get("visibility", "visible"),
+                            GRADESCOPE_VISIBILITY),
+        hidden_visibility=r.choice("gradescope.hidden_visibility",
+                                   gradescope.get("hidden_visibility", "after_due_date"), GRADESCOPE_VISIBILITY))
+    build_plan(settings)  # point totals that can't be met are configuration errors too
+    return settings
+
+
+def _hidden(r: _Reader, table: dict[str, Any]) -> Hidden:
+    seed = table.get("seed")
+    if seed is None:
+        r.fail("hidden.seed", "missing; hidden cases need a secret: a non-empty string or an integer")
+    if isinstance(seed, bool) or not isinstance(seed, (str, int)) or seed == "":
+        r.fail("hidden.seed", "expected a secret: a non-empty string or an integer", seed)
+    counts = {k: r.integer(f"hidden.{k}", table.get(k, 3), low=0, high=MAX_HIDDEN_CASES)
+              for k in ("forward", "backward")}
+    if counts["forward"] + counts["backward"] == 0:
+        r.fail("hidden", "expected at least one hidden case (hidden.forward or hidden.backward above 0)")
+    return Hidden(str(seed), counts["forward"], counts["backward"],
+                  r.number("hidden.points", table.get("points", 10.0)))
+
+
+class _Reader:
+    """Typed reads of the TOML data; each failure names the key."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def fail(self, key: str, expected: str, got: Any = dataclasses.MISSING):
+        raise ConfigError(self.path, key, expected, got)
+
+    def known(self, where: str, table: dict[str, Any], allowed: tuple[str, ...]) -> None:
+        for key in table:
+            if key not in allowed:
+                name = f"{where}.{key}" if where else key
+                self.fail(name, "unknown key; expected one of " + ", ".join(allowed))
+
+    def table(self, key: str, parent: dict[str, Any]) -> dict[str, Any]:
+        value = parent.get(key.rsplit(".", 1)[-1], {})
+        if not isinstance(value, dict):
+            self.fail(key, "expected a table", value)
+        return value
+
+    def number(self, key: str, value: Any, *, positive: bool = False) -> float | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or value in (
+                float("inf"), float("-inf")):
+            self.fail(key, "expected a number", value)
+        if value < 0 or (positive and value == 0):
+            self.fail(key, "expected a positive number" if positive else "expected a number of at least 0", value)
+        return float(value)
+
+    def integer(self, key: str, value: Any, *, low: int, high: int | None = None) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+            self.fail(key, f"expected a whole number from {low}" + (f" to {high}" if high is not None else " up"),
+                      value)
+        return value
+
+    def choice(self, key: str, value: Any, allowed: tuple[str, ...]) -> str:
+        if value not in allowed:
+            self.fail(key, "expected one of " + ", ".join(f'"{a}"' for a in allowed), value)
+        return value
+
+
+def build_plan(settings: Settings) -> cases.Plan:
+    """The default plan with the settings' hidden cases, points and tolerances. Raises ConfigError."""
+    base = cases.default_plan()
+    probes, specs = list(base.probes), list(base.checks)
+    if settings.hidden:
+        h = settings.hidden
+        extra_probes, extra_checks = cases.hidden_cases(h.seed, forward=h.forward, backward=h.backward,
+                                                        points=h.points)
+        probes += extra_probes
+        specs += extra_checks
+    points = _points(settings, specs)
+    specs = [dataclasses.replace(s, points=points[s.id]) for s in specs]
+    return cases.Plan(tuple(probes), tuple(specs), settings.tolerances)
+
+
+def _points(settings: Settings, specs: list[cases.CheckSpec]) -> dict[str, float]:
+    """Each check's points: its own setting, else its share of its group's setting, else its default."""
+    points = {s.id: s.points for s in specs}
+    for check_id, value in settings.check_points.items():
+        if check_id not in points:
+            raise ConfigError(settings.path, f'points.checks."{check_id}"',
+                              "no such check; expected one of " + ", ".join(points))
+        points[check_id] = value
+    for group, total in settings.group_points.items():
+        members = [s for s in specs if s.group == group]
+        fixed = sum(settings.check_points.get(s.id, 0.0) for s in members if s.id in settings.check_points)
+        rest = [s for s in members if s.id not in settings.check_points]
+        if fixed > total or (not rest and fixed != total):
+            raise ConfigError(settings.path, f"points.{group}",
+                              f"expected the group's total to {'cover' if rest else 'equal'} the {fixed:g} points "
+                              f"its checks get in [points.checks]", total)
+        weights = [s.points for s in rest] if sum(s.points for s in rest) > 0 else [1.0] * len(rest)
+        for s, w in zip(rest, weights):
+            points[s.id] = (total - fixed) * w / sum(weights)
+    return points
+
+
+def grade_config(settings: Settings, *, timeout_s: float | None = None, memory_mb: int | None = None,
+                 **flags: Any) -> GradeConfig:
+    """The frozen GradeConfig for these settings; command-line limits (when given) win over the file's."""
+    limits = Limits(timeout_s=timeout_s or settings.timeout_s or DEFAULT_TIMEOUT_S,
+                    memory_mb=memory_mb or settings.memory_mb or DEFAULT_MEMORY_MB)
+    return GradeConfig(limits=limits, plan=build_plan(settings), **flags)
+
+
+def fingerprint(config: GradeConfig) -> str:
+    """A digest of everything that decides a grade besides the submission: the plan (cases, points,
+    tolerances), the limits and the grader's own code. A stored result is reused only when it matches."""
+    h = hashlib.sha256()
+    h.update(json.dumps({"limits": dataclasses.asdict(config.limits),
+                         "tolerances": dataclasses.asdict(config.plan.tolerances),
+                         "checks": [dataclasses.asdict(c) for c in config.plan.checks],
+                         "probes": [p.to_plan() for p in config.plan.probes]}, sort_keys=True).encode())
+    h.update(_code_digest().encode())
+    return h.hexdigest()
+
+
+def _code_digest() -> str:
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    h = hashlib.sha256()
+    for folder in ("grader", "solution", "templates"):
+        base = os.path.join(root, folder)
+        for name in sorted(os.listdir(base)):
+            path = os.path.join(base, name)
+            if os.path.isfile(path) and not name.endswith(".pyc"):
+                with open(path, "rb") as f:
+                    h.update(f"{folder}/{name}\0".encode() + f.read() + b"\0")
+    return h.hexdigest()

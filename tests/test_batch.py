@@ -1,0 +1,470 @@
+"""A class end to end through the CLI: outputs, --jobs, resuming after Ctrl-C and kill -9, a dying worker, shards
+and merge, exports, hidden cases. One small generated class: the reference, the starter, a syntax error, an
+endless loop (under a short --timeout), wrong implementations, a folder per student, a folder with no code."""
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import REFERENCE, ROOT, STARTER, SUBMISSIONS, reference_code, run_cli
+from test_export import assert_gradescope_valid, junit_counts
+
+from grader import batch, gradebook, layout, settings
+
+TIMEOUT = "2.5"  # the endless loop costs this much per run; a correct submission needs about 0.3 s
+
+
+def _read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+CLASS = {
+    "alice.py": _read(REFERENCE),
+    "bob.py": _read(STARTER),
+    "carol.py": "import numpy as np\n\nclass SimpleRNN:\n    def forward(self, x:\n        pass\n",
+    "dave.py": "while True:\n    pass\n",
+    "erin.py": _read(os.path.join(SUBMISSIONS, "wrong", "truncated_bptt__col.py")),
+    "frank.py": _read(os.path.join(SUBMISSIONS, "wrong", "loss_mean_over_time__col.py")),
+    "gina/simple_rnn.py": _read(os.path.join(SUBMISSIONS, "wrong", "hidden_state_not_reset__col.py")),
+    "gina/notes.txt": "my notes",
+    "hank/essay.txt": "I did not write code",
+    "ivan.py": _read(os.path.join(SUBMISSIONS, "correct", "float32.py")),
+}
+STUDENTS = ["alice", "bob", "carol", "dave", "erin", "frank", "gina", "hank", "ivan"]
+
+
+def make_class(folder, files=CLASS):
+    for name, text in files.items():
+        path = os.path.join(folder, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    return str(folder)
+
+
+def grade_class(source, out, *extra, timeout=300):
+    proc = run_cli(str(source), "--out", str(out), "--timeout", TIMEOUT, *extra, timeout=timeout)
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def rows(out):
+    with open(os.path.join(out, "grades.csv"), newline="") as f:
+        return {r["student"]: r for r in csv.DictReader(f)}
+
+
+def gradebook_text(out):
+    return _read(os.path.join(out, "grades.csv"))
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory):
+    """The class graded once, uninterrupted, with two jobs, the Gradescope export and JUnit."""
+    base = tmp_path_factory.mktemp("class")
+    source = make_class(base / "class")
+    out = base / "out"
+    proc = grade_class(source, out, "--jobs", "2", "--format", "gradescope", "--junit", str(base / "junit.xml"))
+    return {"source": source, "out": str(out), "junit": str(base / "junit.xml"), "proc": proc}
+
+
+def test_outputs_gradebook_and_summary(clean):
+    out, proc = clean["out"], clean["proc"]
+    r = rows(out)
+    assert list(r) == STUDENTS
+    assert {k for k in r["alice"]} >= {"student", "score", "max_score", "status", "error_kind", "diagnoses",
+                                        "sha256"}
+    assert (r["alice"]["score"], r["alice"]["max_score"], r["alice"]["status"]) == ("100", "100", "graded")
+    assert (r["ivan"]["score"], r["ivan"]["status"]) == ("100", "graded")
+    assert (r["bob"]["score"], r["bob"]["diagnoses"]) == ("0", "not_implemented")
+    assert (r["carol"]["status"], r["carol"]["error_kind"]) == ("error", "syntax_error")
+    assert (r["dave"]["status"], r["dave"]["error_kind"]) == ("error", "timeout")
+    assert (r["hank"]["status"], r["hank"]["error_kind"], r["hank"]["file"]) == ("error", "bad_file", "hank")
+    assert r["gina"]["file"] == "gina/simple_rnn.py" and float(r["gina"]["points_forward"]) < 30
+    for wrong in ("erin", "frank"):
+        assert r[wrong]["status"] == "graded" and float(r[wrong]["points_backward"]) < 40
+    assert r["alice"]["sha256"] == _sha(os.path.join(clean["source"], "alice.py"))
+    for student in STUDENTS:
+        assert sorted(os.listdir(os.path.join(out, student))) == ["report.html", "result.json", "results.json"]
+    assert json.loads(_read(os.path.join(out, "hank", "result.json")))["error"]["message"] == \
+        "no .py or .ipynb file among the files submitted (essay.txt)"
+    # Not a terminal: a plain line per submission.
+    assert len(re.findall(r"^\[\d+/9\] \w+: ", proc.stderr, re.M)) == 9
+    assert "9 submissions (3 error, 6 graded)" in proc.stdout
+
+
+def test_summary_for_the_instructor(clean):
+    html = _read(os.path.join(clean["out"], "summary.html"))
+    assert "<svg" in html and "<script" not in html and "<link" not in html
+    assert "<strong>9</strong>submissions" in html and "<strong>3</strong>could not be graded" in html
+    assert re.search(r"<title>90–100 %: 2</title>", html)  # alice and ivan
+    assert '<strong>not_implemented</strong>: 1 submission<br>' in html and '<a href="bob/report.html">bob</a>' in html
+    for student, kind in (("carol", "syntax_error"), ("dave", "timeout"), ("hank", "bad_file")):
+        assert re.search(rf'<a href="{student}/report.html">{student}</a></td>\s*<td class="l">[^<]*</td>'
+                         rf'<td class="l">{kind}</td>', html), student
+    # Pass rate per check among the 6 graded: forward/basic passes for all but bob (starter).
+    assert re.search(r"forward/basic</td><td>5</td>\s*<td>5</td>", html)
+
+
+def _sha(path):
+    import hashlib
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def test_jobs_1_gives_the_same_grades(clean, tmp_path):
+    out = tmp_path / "out"
+    grade_class(clean["source"], out, "--jobs", "1")
+    assert gradebook_text(out) == gradebook_text(clean["out"])
+    for student in STUDENTS:
+        one, two = (json.loads(_read(os.path.join(o, student, "result.json"))) for o in (out, clean["out"]))
+        assert one["checks"] == two["checks"] and one["diagnoses"] == two["diagnoses"]
+
+
+def test_rerun_grades_only_what_is_missing_or_changed(clean, tmp_path):
+    source = shutil.copytree(clean["source"], tmp_path / "class")
+    out = shutil.copytree(clean["out"], tmp_path / "out")
+    again = grade_class(source, out)
+    assert "9 submissions in" in again.stderr and "9 already graded and unchanged, 0 to grade" in again.stderr
+    assert gradebook_text(out) == gradebook_text(clean["out"])
+    with open(os.path.join(source, "erin.py"), "a") as f:
+        f.write("\n# one more comment\n")
+    shutil.rmtree(os.path.join(out, "frank"))
+    changed = grade_class(source, out)
+    assert "7 already graded and unchanged, 2 to grade" in changed.stderr
+    assert sorted(re.findall(r"^\[\d/2\] (\w+):", changed.stderr, re.M)) == ["erin", "frank"]
+    assert rows(out)["erin"]["sha256"] == _sha(os.path.join(source, "erin.py")) != rows(clean["out"])["erin"]["sha256"]
+    # Other settings: everything is graded again.
+    regraded = grade_class(source, out, "--memory-mb", "900")
+    assert "0 already graded and unchanged, 9 to grade" in regraded.stderr
+
+
+def _start(source, out, jobs):
+    # A shell ignores SIGINT in what it starts in the background, and that is inherited: undo it, as a terminal
+    # would have it, whatever started these tests.
+    return subprocess.Popen([sys.executable, "-m", "grader", source, "--out", str(out), "--timeout", TIMEOUT,
+                             "--jobs", str(jobs)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+def _wait_for_results(out, n, proc):
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        done = [s for s in STUDENTS if os.path.exists(os.path.join(out, s, "result.json"))]
+        if len(done) >= n:
+            return done
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.02)
+    raise AssertionError("the batch made no progress")
+
+
+def test_kill_9_midway_then_rerun_equals_a_clean_run(clean, tmp_path):
+    out = tmp_path / "out"
+    proc = _start(clean["source"], out, 1)
+    _wait_for_results(out, 2, proc)
+    os.killpg(proc.pid, signal.SIGKILL)  # the batch and its workers, as a power cut would
+    proc.wait()
+    assert not os.path.exists(out / "grades.csv")
+    done = [s for s in STUDENTS if os.path.exists(out / s / "result.json")]
+    assert 2 <= len(done) < len(STUDENTS)
+    resumed = grade_class(clean["source"], out)
+    assert f"{len(done)} already graded and unchanged, {9 - len(done)} to grade" in resumed.stderr
+    assert gradebook_text(out) == gradebook_text(clean["out"])
+    assert not [n for s in STUDENTS for n in os.listdir(out / s) if n.startswith(".tmp-")]
+
+
+def test_ctrl_c_saves_what_is_done_and_a_rerun_finishes(clean, tmp_path):
+    out = tmp_path / "out"
+    proc = _start(clean["source"], out, 2)
+    _wait_for_results(out, 1, proc)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Interrupted: " in err and "Run the same command again to grade the rest." in err
+    assert not os.path.exists(out / "grades.csv")
+    grade_class(clean["source"], out)
+    assert gradebook_text(out) == gradebook_text(clean["out"])
+
+
+def _workers(pid):
+    """The batch's pool processes (spawned interpreters running multiprocessing's spawn_main)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmd = f.read()
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == pid and b"spawn_main" in cmd:
+            found.append(int(entry))
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="finds the workers through /proc")
+def test_a_worker_that_dies_does_not_stop_the_batch(clean, tmp_path):
+    out = tmp_path / "out"
+    proc = _start(clean["source"], out, 2)
+    _wait_for_results(out, 1, proc)
+    workers = _workers(proc.pid)
+    assert workers
+    os.kill(workers[0], signal.SIGKILL)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert err.count("a grading process died; the submissions it held are graded again") == 1
+    # Its submissions were graded again in a fresh pool: nothing is missing and nothing differs.
+    assert gradebook_text(out) == gradebook_text(clean["out"])
+
+
+def test_three_shards_merged_equal_one_run(clean, tmp_path):
+    shards = [tmp_path / f"shard-{k}" for k in (1, 2, 3)]
+    for k, shard in enumerate(shards, start=1):
+        grade_class(clean["source"], shard, "--shard", f"{k}/3", "--jobs", "1")
+    parts = [list(rows(s)) for s in shards]
+    assert sorted(sum(parts, [])) == STUDENTS and all(len(p) == 3 for p in parts)
+    assert parts[0] == ["alice", "dave", "gina"]  # every third student in id order, from the first
+    proc = run_cli("merge", "--out", str(tmp_path / "merged"), *map(str, shards), "--junit",
+                   str(tmp_path / "merged" / "junit.xml"))
+    assert proc.returncode == 0, proc.stderr
+    assert gradebook_text(tmp_path / "merged") == gradebook_text(clean["out"])
+    assert sorted(os.listdir(tmp_path / "merged" / "erin")) == ["report.html", "result.json"]
+    assert int(ET.parse(tmp_path / "merged" / "junit.xml").getroot().get("tests")) == \
+        int(ET.parse(clean["junit"]).getroot().get("tests"))
+    summary = _read(tmp_path / "merged" / "summary.html")
+    assert "<strong>9</strong>submissions" in summary and "merged from 3 shards" in summary
+
+
+def test_merge_refuses_unfinished_or_conflicting_shards(clean, tmp_path):
+    unfinished = tmp_path / "unfinished"
+    unfinished.mkdir()
+    proc = run_cli("merge", "--out", str(tmp_path / "m"), clean["out"], str(unfinished))
+    assert proc.returncode == 2 and f"{unfinished}: no grades.csv; did that shard finish?" in proc.stderr
+    other = shutil.copytree(clean["out"], tmp_path / "other")
+    result = json.loads(_read(os.path.join(other, "bob", "result.json")))
+    result["score"] = 50
+    with open(os.path.join(other, "bob", "result.json"), "w") as f:
+        json.dump(result, f)
+    proc = run_cli("merge", "--out", str(tmp_path / "m"), clean["out"], str(other))
+    assert proc.returncode == 2 and "student bob is in both" in proc.stderr
+    assert run_cli("merge", "--out", str(tmp_path / "m"), clean["out"], clean["out"]).returncode == 0
+
+
+def test_gradescope_results_for_every_student(clean):
+    for student in STUDENTS:
+        data = json.loads(_read(os.path.join(clean["out"], student, "results.json")))
+        assert_gradescope_valid(data)
+        assert data["score"] == float(rows(clean["out"])[student]["score"])
+    dave = json.loads(_read(os.path.join(clean["out"], "dave", "results.json")))
+    assert "Could not be graded (timeout): stopped after the 2.5 s time limit" in dave["output"]
+
+
+def test_junit_for_the_class(clean):
+    root = ET.parse(clean["junit"]).getroot()
+    suites = root.findall("testsuite")
+    assert [s.get("name") for s in suites] == STUDENTS
+    for suite in suites:
+        assert {k: int(suite.get(k)) for k in ("tests", "failures", "errors", "skipped")} == junit_counts(suite)
+    for k in ("tests", "failures", "errors", "skipped"):
+        assert int(root.get(k)) == sum(int(s.get(k)) for s in suites)
+    alice = suites[0]
+    assert alice.get("failures") == alice.get("errors") == alice.get("skipped") == "0"
+    carol = suites[2]
+    assert carol.find("testcase[@name='submission']/error").get("type") == "syntax_error"
+
+
+def test_canvas_and_moodle_zips_graded_by_student_id(tmp_path):
+    canvas = tmp_path / "canvas.zip"
+    import zipfile
+    with zipfile.ZipFile(canvas, "w") as z:
+        z.writestr("doejane_12345_67890_simple_rnn.py", reference_code())
+        z.writestr("smithjohn_late_22222_67891_rnn.py", _read(STARTER))
+    grade_class(canvas, tmp_path / "c", "--jobs", "2")
+    r = rows(tmp_path / "c")
+    assert [(s, r[s]["name"], r[s]["score"]) for s in r] == [("12345", "doejane", "100"), ("22222", "smithjohn", "0")]
+    moodle = tmp_path / "moodle.zip"
+    with zipfile.ZipFile(moodle, "w") as z:
+        z.writestr("Jane Doe_12345_assignsubmission_file_/simple_rnn.py", reference_code())
+        z.writestr("Jane Doe_12345_assignsubmission_onlinetext_/onlinetext.html", "<p>done</p>")
+        z.writestr("John Smith_22222_assignsubmission_file_/rnn.ipynb", _read(STARTER.replace(".py", ".ipynb")))
+    grade_class(moodle, tmp_path / "m", "--jobs", "2")
+    r = rows(tmp_path / "m")
+    assert [(s, r[s]["name"], r[s]["file"], r[s]["score"]) for s in r] == [
+        ("12345", "Jane Doe", "Jane Doe_12345_assignsubmission_file_/simple_rnn.py", "100"),
+        ("22222", "John Smith", "John Smith_22222_assignsubmission_file_/rnn.ipynb", "0")]
+
+
+# ---- hidden cases ------------------------------------------------------------------------------------------------
+
+PRINTS_ITS_INPUTS = reference_code().replace("    def forward(self, x):\n",
+                                             "    def forward(self, x):\n        print('x =', x.tolist())\n", 1)
+HIDDEN_TOML = '[hidden]\nseed = "not for learners"\nforward = 2\nbackward = 2\npoints = 10\n'
+
+
+def _tokens(values):
+    """Each number as the reports would spell it: repr (JSON, Python lists) and 6 significant digits (messages)."""
+    out = set()
+    for v in values:
+        short = f"{v:.6g}"
+        if abs(v) > 0.05:
+            out.add(repr(float(v)))
+        if abs(v) > 0.05 and len(short.lstrip("-0.").replace(".", "")) == 6:  # 0.183 would match anything's 3 digits
+            out.add(short)
+    return out
+
+
+def _found(tokens, text):
+    return sorted(tokens & set(re.findall(r"(?<![\d.])-?\d+\.\d+", text)))
+
+
+def test_hidden_cases_never_appear_in_a_learner_report(tmp_path):
+    assert "print('x ='" in PRINTS_ITS_INPUTS
+    source = make_class(tmp_path / "class", {"pat.py": PRINTS_ITS_INPUTS,
+                                             "quinn.py": CLASS["erin.py"], "rob.py": CLASS["bob.py"]})
+    (tmp_path / "course.toml").write_text(HIDDEN_TOML)
+    out = tmp_path / "out"
+    grade_class(source, out, "--config", str(tmp_path / "course.toml"), "--format", "gradescope", "--junit",
+                str(tmp_path / "junit.xml"))
+    plan = settings.build_plan(settings.load(str(tmp_path / "course.toml")))
+    import numpy as np
+    inputs = []
+    for p in plan.probes:
+        if p.name.startswith("hidden/"):
+            for key in ("xs", "x", "y"):
+                arrays = p.meta.get(key)
+                arrays = arrays if isinstance(arrays, list) else [arrays] if arrays is not None else []
+                inputs += [float(v) for a in arrays for v in np.ravel(a)]
+            inputs += [float(v) for a in p.meta["params"].values() for v in np.ravel(a)]
+    input_tokens = _tokens(inputs)
+    quinn = json.loads(_read(out / "quinn" / "result.json"))
+    hidden_checks = [c for c in quinn["checks"] if c["hidden"]]
+    assert [c["id"] for c in hidden_checks] == ["hidden/forward-1", "hidden/forward-2", "hidden/backward-1",
+                                                "hidden/backward-2"]
+    expected = [float(v) for c in hidden_checks for cmp in c["details"].get("comparisons", [])
+                for v in np.ravel(cmp["expected"])]
+    expected_tokens = _tokens(expected)
+    # The instructor's view has them (so this test can fail): pat's printed inputs, quinn's expected values.
+    assert len(_found(input_tokens, _read(out / "pat" / "result.json"))) > 20
+    assert len(_found(expected_tokens, _read(out / "quinn" / "result.json"))) > 20
+    assert any(c["status"] == "fail" for c in hidden_checks)
+    learner_files = [out / s / name for s in ("pat", "quinn", "rob") for name in ("report.html", "results.json")]
+    for path in learner_files + [tmp_path / "junit.xml"]:
+        text = _read(path)
+        assert _found(input_tokens | expected_tokens, text) == [], path
+    # What learners do get: each hidden case's verdict, no output printed during the run.
+    report = _read(out / "quinn" / "report.html")
+    assert "hidden/backward-2" in report and "hidden case: failed" in report
+    gs = json.loads(_read(out / "pat" / "results.json"))
+    assert_gradescope_valid(gs)
+    assert [t["visibility"] for t in gs["tests"] if t["name"].startswith("hidden/")] == ["after_due_date"] * 4
+    assert "x =" not in _read(out / "pat" / "report.html")
+    # The instructor's own report of a student shows the hidden cases whole.
+    assert len(_found(expected_tokens, _read(out / "quinn" / "instructor.html"))) > 0
+    assert rows(out)["pat"]["max_score"] == "110" and rows(out)["pat"]["points_hidden"] == "10"
+
+
+# ---- Gradescope's autograder ---------------------------------------------------------------------------------------
+
+def test_gradescope_subcommand_picks_the_file_or_says_why_not(tmp_path):
+    sub = tmp_path / "submission"
+    sub.mkdir()
+    (sub / "my_rnn.py").write_text(reference_code())
+    proc = run_cli("gradescope", "--submission", str(sub), "--results", str(tmp_path / "results"))
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(_read(tmp_path / "results" / "results.json"))
+    assert_gradescope_valid(data)
+    assert data["score"] == 100
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "answer.txt").write_text("?")
+    assert run_cli("gradescope", "--submission", str(empty), "--results", str(tmp_path / "r2")).returncode == 0
+    data = json.loads(_read(tmp_path / "r2" / "results.json"))
+    assert data["score"] == 0 and "Could not be graded (bad_file): no .py or .ipynb file among the files " \
+                                  "submitted (answer.txt)" in data["output"]
+
+
+def test_gradescope_package_runs_like_the_autograder(tmp_path):
+    from grader import gradescope_pack
+    import zipfile
+
+    (tmp_path / "course.toml").write_text(HIDDEN_TOML)
+    archive = gradescope_pack.build(str(tmp_path / "dist"), str(tmp_path / "course.toml"))
+    with zipfile.ZipFile(archive) as z:
+        names = set(z.namelist())
+        modes = {i.filename: (i.external_attr >> 16) & 0o777 for i in z.infolist()}
+    assert {"setup.sh", "run_autograder", "requirements.txt", "config.toml", "grader/cli.py",
+            "solution/simple_rnn.py", "templates/report.html.j2", "templates/summary.html.j2"} <= names
+    assert not any(n.startswith(("tests/", "starter/", "templates/gradescope")) for n in names)
+    assert modes["run_autograder"] & 0o111 and modes["setup.sh"] & 0o111
+    sub, results = tmp_path / "submission", tmp_path / "results"
+    sub.mkdir()
+    (sub / "simple_rnn.py").write_text(CLASS["erin.py"])
+    env = {**os.environ, "AUTOGRADER_SOURCE": str(tmp_path / "dist" / "gradescope"),
+           "AUTOGRADER_PYTHON": sys.executable, "AUTOGRADER_SUBMISSION": str(sub), "AUTOGRADER_RESULTS": str(results)}
+    proc = subprocess.run([str(tmp_path / "dist" / "gradescope" / "run_autograder")], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(_read(results / "results.json"))
+    assert_gradescope_valid(data)
+    assert [t["name"] for t in data["tests"] if t["name"].startswith("hidden/")] == [
+        "hidden/forward-1", "hidden/forward-2", "hidden/backward-1", "hidden/backward-2"]
+
+
+# ---- the command line and the progress display ---------------------------------------------------------------------
+
+def test_batch_usage_errors(tmp_path):
+    cls = make_class(tmp_path / "class", {"a.py": "x = 1\n"})
+    no_out = run_cli(cls)
+    assert no_out.returncode == 2 and "say where its results go with --out DIR" in no_out.stderr
+    single_only = run_cli(cls, "--out", str(tmp_path / "o"), "--json", "x.json")
+    assert single_only.returncode == 2 and "--json is for one submission" in single_only.stderr
+    bad_shard = run_cli(cls, "--out", str(tmp_path / "o"), "--shard", "4/3")
+    assert bad_shard.returncode == 2 and "expected K/N with 1 ≤ K ≤ N" in bad_shard.stderr
+    missing = run_cli(str(tmp_path / "nope.zip"), "--out", str(tmp_path / "o"))
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+    (tmp_path / "fake.zip").write_text("not a zip")
+    fake = run_cli(str(tmp_path / "fake.zip"), "--out", str(tmp_path / "o"))
+    assert fake.returncode == 2 and "neither a folder nor a .zip file" in fake.stderr
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_on_a_terminal_and_lines_otherwise():
+    tty = _Terminal()
+    bar = batch.Progress(3, tty)
+    bar.done(batch.Done("alice", "graded", 100, 100, ""))
+    bar.done(batch.Done("bob", "error", 0, 100, "timeout"))
+    assert "\r\033[K2/3 [" in tty.getvalue() and "ETA " in tty.getvalue() and "bob: not graded (timeout)" in tty.getvalue()
+    plain = io.StringIO()
+    lines = batch.Progress(2, plain)
+    lines.done(batch.Done("alice", "graded", 87.5, 100, ""))
+    lines.done(batch.Done("carol", "graded", 40, 100, "timeout"))
+    assert plain.getvalue() == "[1/2] alice: 87.5/100\n[2/2] carol: 40/100, stopped early (timeout)\n"
+
+
+def test_a_grader_failure_while_writing_is_recorded_and_retried(tmp_path, monkeypatch):
+    """In-process: rendering raises (a grader bug); the student still gets a result saying so, and the next
+    run grades them again."""
+    source = make_class(tmp_path / "class", {"alice.py": CLASS["alice.py"]})
+    (entry,) = layout.discover(source)
+    config = settings.grade_config(settings.load(None))
+    options = batch.Options(out=str(tmp_path / "out"))
+    monkeypatch.setattr(batch.render, "to_html", lambda *a, **k: 1 / 0)
+    done = batch.grade_entry(entry, config, "key", options)
+    assert (done.status, done.error_kind) == ("error", "internal")
+    stored = gradebook.read_result(options.out, "alice")
+    assert "ZeroDivisionError" in stored["error"]["traceback"]
+    assert not batch._up_to_date(options, entry, "key")
