@@ -144,7 +144,16 @@ def build_probes() -> list[Probe]:
     probes += [official_probe(c) for c in official_cases()]
     # Not scored: tells whether backward needs a forward first (the report names the convention).
     probes.append(backward_probe("conventions/backward_alone", 401, (2, 4, 1), 3, 0.01, forward_first=False))
+    probes += diagnostic_probes()
     return probes
+
+
+def diagnostic_probes() -> list[Probe]:
+    """Not scored; diagnose.py reads them. backward/basic's data again at 5× its learning rate (an update that
+    doesn't scale with lr ignores it, one that isn't proportional is applied inside the time loop), and targets
+    100× larger, so that gradients reach far beyond the usual clipping limits (±1, ±5)."""
+    return [backward_probe("diagnose/learning_rate_5x", 201, (3, 4, 1), 6, 0.05),
+            backward_probe("diagnose/large_gradient", 205, (2, 4, 2), 4, 0.001, target_scale=100.0)]
 
 
 def build_checks() -> list[CheckSpec]:
