@@ -72,19 +72,179 @@ def to_terminal(result: GradeResult, *, colour: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Short names for the diagnoses in the report's headings; the message and hint come with the result.
+TITLES = {
+    "not_implemented": "forward and backward are not written yet",
+    "init_changed": "__init__ differs from the starter's",
+    "output_activation": "an activation on the output layer",
+    "missing_recurrence": "the recurrent term is missing",
+    "hidden_state_not_reset": "the hidden state leaks between calls",
+    "forward_mismatch": "the forward pass is off",
+    "gradient_ascent": "the update goes uphill",
+    "loss_missing_half": "the ½ of the loss is missing",
+    "loss_mean_over_time": "the loss is averaged over time",
+    "loss_mean_over_outputs": "the loss is averaged over the outputs",
+    "only_last_step_loss": "only the last step's error is used",
+    "truncated_bptt": "no gradient through time",
+    "tanh_derivative": "the derivative of tanh is wrong",
+    "whh_gradient_uses_current_state": "W_hh's gradient uses h_t, not h_t−1",
+    "initial_state_aliased": "h_0 is read from the end of the sequence",
+    "biases_not_updated": "the biases are not updated",
+    "updates_inside_time_loop": "updates inside the time loop",
+    "gradient_clipping": "the gradient is clipped",
+    "learning_rate_ignored": "the learning rate is ignored",
+    "backward_mismatch": "the updates are off",
+}
+OUTPUT_SHOWN = 6000      # characters of stdout/stderr the report shows; the JSON keeps what the sandbox kept
+ENTRIES_SHOWN = 24       # rows of an expected-vs-got table before it is cut
+
+
 def to_html(result: GradeResult, *, learner_view: bool = True) -> str:
+    """One self-contained HTML page (CSS inlined, pictures as inline SVG, no external resource)."""
     import jinja2  # only HTML reports pay for this import
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["points"] = _fmt_points
     env.filters["num"] = lambda x: "—" if x is None else f"{x:.6g}"
+    env.filters["pct"] = lambda x: "—" if x is None else f"{100 * x:.3g} %"
     data = to_dict(result, learner_view=learner_view)
-    groups: dict[str, list] = {}
-    for c in data["checks"]:  # in plan order, which is the order a learner works through the kata
-        groups.setdefault(c["group"], []).append(c)
-    return env.get_template("report.html.j2").render(r=data, groups=list(groups.items()),
+    return env.get_template("report.html.j2").render(r=data, v=_view(data),
                                                      css=_read(os.path.join(TEMPLATES, "report.css")))
+
+
+def _view(d: dict[str, Any]) -> dict[str, Any]:
+    """What the template shows, derived from the result dict only."""
+    from grader import charts
+
+    groups: dict[str, list] = {}
+    for c in d["checks"]:  # in plan order, which is the order a learner works through the kata
+        groups.setdefault(c["group"], []).append({**c, "tables": [_entries(cmp) for cmp in
+                                                                   c["details"].get("comparisons", [])]})
+    analysis = d.get("analysis") or {}
+    return {"verdict": _verdict_line(d), "groups": [{"name": g, "checks": cs,
+                                                      "points": sum(c["points"] for c in cs),
+                                                      "max_points": sum(c["max_points"] for c in cs)}
+                                                     for g, cs in groups.items()],
+            "diagnoses": [{**x, "title": TITLES.get(x["id"], x["id"].replace("_", " ")),
+                           "evidence_rows": _evidence_rows(x.get("evidence") or {})} for x in d["diagnoses"]],
+            "parameters": _parameter_rows(analysis, charts), "predictions": _prediction_charts(analysis, charts),
+            "losses": _loss_charts(analysis, charts), "tracebacks": _tracebacks(d),
+            "stdout": _cut(d.get("stdout", "")), "stderr": _cut(d.get("stderr", ""))}
+
+
+def _verdict_line(d: dict[str, Any]) -> str:
+    if d["status"] == "error":
+        return f"Could not be graded: {d['error']['message'].splitlines()[0] if d['error'] else 'unknown error'}"
+    failed = [c for c in d["checks"] if c["status"] != "pass"]
+    if not failed:
+        return "Every check passes: your forward pass, your BPTT and your updates match the reference."
+    line = f"{len(failed)} of {len(d['checks'])} checks did not pass"
+    if d["diagnoses"]:
+        names = [TITLES.get(x["id"], x["id"]) for x in d["diagnoses"]]
+        line += f"; most likely because {names[0]}" + (f" (and {len(names) - 1} more finding"
+                                                         f"{'s' if len(names) > 2 else ''})" if len(names) > 1 else "")
+    return line + "."
+
+
+def _evidence_rows(evidence: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(k.replace("_", " "), _compact(v)) for k, v in evidence.items()]
+
+
+def _compact(v: Any) -> str:
+    if isinstance(v, dict):
+        return "; ".join(f"{k}: {_compact(x)}" for k, x in v.items())
+    if isinstance(v, list):
+        return "[" + ", ".join(_compact(x) for x in v) + "]"
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return "—" if v is None else str(v)
+
+
+def _entries(cmp: dict[str, Any]) -> dict[str, Any]:
+    """Expected vs got, one row per entry, mismatches (beyond the tolerance) marked. Long tables keep their start
+    and their worst entries, with a row saying how many were left out."""
+    import numpy as np
+
+    expected, actual = np.asarray(cmp["expected"], dtype=float), np.asarray(cmp["actual"], dtype=float)
+    if expected.shape != actual.shape:
+        return {"rows": [], "omitted": 0}
+    diff = np.abs(actual - expected)
+    order = list(np.ndindex(expected.shape)) if expected.ndim else [()]
+    keep = set(order[:ENTRIES_SHOWN])
+    if len(order) > ENTRIES_SHOWN:
+        worst = sorted(order, key=lambda i: -diff[i])[:6]
+        keep = set(order[:ENTRIES_SHOWN - len(worst)]) | set(worst)
+    rows, last = [], -1
+    for n, i in enumerate(order):
+        if i not in keep:
+            continue
+        if n != last + 1:
+            rows.append({"gap": n - last - 1})
+        rows.append({"index": ", ".join(map(str, i)), "expected": float(expected[i]), "actual": float(actual[i]),
+                     "bad": bool(diff[i] > cmp["tolerance"])})
+        last = n
+    if last != len(order) - 1:
+        rows.append({"gap": len(order) - 1 - last})
+    return {"rows": rows, "bad": int(np.sum(diff > cmp["tolerance"])), "total": len(order)}
+
+
+def _parameter_rows(analysis: dict[str, Any], charts) -> list[dict[str, Any]]:
+    rows = []
+    for name, verdict in (analysis.get("verdicts") or {}).items():
+        comparison = (analysis.get("parameters") or {}).get(verdict["probe"], {}).get(name, {})
+        heat = None
+        if comparison.get("error_map") and isinstance(comparison["error_map"][0], list):
+            heat = charts.heat_map(comparison["error_map"], comparison["expected"], comparison["tolerance"])
+        rows.append({"name": name, **verdict, "heat": heat})
+    return rows
+
+
+def _prediction_charts(analysis: dict[str, Any], charts) -> list[dict[str, Any]]:
+    """Per case with targets (the published ones): targets, the expected outputs and the learner's, per output."""
+    out = []
+    for case, f in (analysis.get("forward") or {}).items():
+        if "targets" not in f:
+            continue
+        outputs = len(f["targets"][0]) if f["targets"] else 0
+        for o in range(outputs):
+            column = (lambda rows: [row[o] for row in rows])
+            chart = charts.line_chart([{"name": "target y", "values": column(f["targets"]), "role": "target"},
+                                       {"name": "expected ŷ", "values": column(f["expected"]), "role": "expected"},
+                                       {"name": "your ŷ", "values": column(f["actual"]), "role": "actual"}],
+                                      x_label="time step t", y_label="output", log_y=False)
+            if chart:
+                out.append({"title": case + (f", output {o}" if outputs > 1 else ""), "chart": chart})
+    return out
+
+
+def _loss_charts(analysis: dict[str, Any], charts) -> list[dict[str, Any]]:
+    out = []
+    for case, curves in (analysis.get("training") or {}).items():
+        chart = charts.line_chart([{"name": "reference", "values": curves.get("reference") or [], "role": "expected"},
+                                   {"name": "yours", "values": curves.get("learner") or [], "role": "actual"}],
+                                  x_label="epoch", y_label="loss ½Σ(ŷ − y)²", x_start=1)
+        if chart:
+            out.append({"title": case, "chart": chart})
+    return out
+
+
+def _tracebacks(d: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each distinct traceback once (they show the learner's own lines only), with the checks that hit it."""
+    seen: dict[str, list[str]] = {}
+    if d.get("error") and d["error"].get("traceback") and d["error"]["kind"] != "internal":
+        seen.setdefault(d["error"]["traceback"], []).append("loading")
+    for c in d["checks"]:
+        tb = c["details"].get("traceback")
+        if tb:
+            seen.setdefault(tb, []).append(c["id"])
+    return [{"text": tb, "checks": ids} for tb, ids in seen.items()]
+
+
+def _cut(text: str) -> dict[str, Any]:
+    if len(text) <= OUTPUT_SHOWN:
+        return {"text": text, "cut": 0}
+    return {"text": text[:OUTPUT_SHOWN], "cut": len(text) - OUTPUT_SHOWN}
 
 
 def _read(path: str) -> str:
