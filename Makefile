@@ -26,6 +26,9 @@ grade: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+bench: $(STAMP)
+	$(PY) -m grader.bench
+
 clean:
 	rm -rf $(VENV) $(REPORTS) .pytest_cache
 

@@ -93,7 +93,7 @@ def evaluate(plan: Plan, learner: dict[str, list[Op]], reference: dict[str, list
         points = spec.points if status is Status.PASS else 0.0
         checks.append(Check(spec.id, spec.group, status, points, spec.points, message, details, spec.hidden))
     ctx.analysis["verdicts"] = parameter_verdicts(ctx.analysis["parameters"])
-    return Evaluation(checks, sorted(ctx.conventions), ctx.analysis)
+    return Evaluation(checks, sorted(ctx.conventions | ctx.unambiguous_output_conventions()), ctx.analysis)
 
 
 def parameter_verdicts(parameters: dict[str, dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
@@ -117,6 +117,7 @@ class _Context:
     def __init__(self, plan: Plan, learner: dict[str, list[Op]], reference: dict[str, list[Op]]):
         self.plan, self.learner, self.reference = plan, learner, reference
         self.conventions: set[str] = set()
+        self.output_conventions: set[tuple[int, str]] = set()  # (O, label)
         self.analysis: dict[str, Any] = {"parameters": {}, "training": {}, "forward": {}}
         self._note_backward_convention()
 
@@ -155,6 +156,11 @@ class _Context:
             raise _Verdict(Status.SKIPPED, f"skipped: the grader sets the weights by the starter's names, and "
                                            f"SimpleRNN has no {', '.join(missing)} after __init__ (see init/shapes)")
 
+    def unambiguous_output_conventions(self) -> set[str]:
+        """With one output, (T, O, 1) and (T, 1, O) are the same array: name what the widest outputs showed."""
+        widest = max((o for o, _ in self.output_conventions), default=0)
+        return {label for o, label in self.output_conventions if o == widest}
+
     def _note_backward_convention(self) -> None:
         ops = self.learner.get("conventions/backward_alone")
         if ops and len(ops) >= 3:
@@ -178,7 +184,7 @@ def _describe_call(p: Probe, op: dict[str, Any]) -> str:
 def _outputs(ctx: _Context, value: Any, sizes: tuple[int, int, int], t: int) -> np.ndarray:
     got = conventions.read_outputs(value, t=t, o=sizes[2], h=sizes[1])
     if got.convention:
-        ctx.conventions.add(f"forward returns {got.convention}")
+        ctx.output_conventions.add((sizes[2], f"forward returns {got.convention}"))
     if got.array is None:
         raise _Verdict(Status.FAIL, got.problem)
     return got.array
@@ -371,7 +377,7 @@ def _check_official(ctx: _Context, spec: CheckSpec):
     t = len(p.meta["x"])
     got = _outputs(ctx, mine[1].value["outputs"][-1], p.meta["sizes"], t)
     c = compare.compare_arrays(name="outputs", expected=p.meta["expected"], actual=got,
-                               rtol=compare.FORWARD_RTOL, atol=1e-6)
+                               rtol=compare.OFFICIAL_RTOL, atol=1e-6)
     ctx.analysis["forward"][spec.id] = {"expected": c.expected.tolist(), "actual": c.actual.tolist(),
                                         "targets": p.meta["y"].tolist()}
     return _result([c], f"matches the published output after {p.meta['epochs']} epochs "

@@ -47,7 +47,7 @@ def read_outputs(value: Any, *, t: int, o: int, h: int) -> Outputs:
         for first, second, name in ((0, 1, "(outputs, hidden states)"), (1, 0, "(hidden states, outputs)")):
             found = _as_outputs(value[first], t, o)
             if found and _looks_like_states(value[second], t, h):
-                return _finite(found[0], f"a {name} pair whose outputs are {found[1]}")
+                return _finite(found[0], f"a pair {name} whose outputs are {found[1]}")
     hint = ""
     if _looks_like_states(value, t, h):
         hint = f" (that looks like the hidden states, H = {h}, rather than the outputs)"

@@ -58,7 +58,7 @@ def interpret(source: Source, outcome: sandbox.RunOutcome, config: GradeConfig) 
             probes.setdefault(str(msg["probe"]), msg["results"])
         elif msg.get("done") is True and loaded is not None:
             done = True
-    base = dict(submission=source.name, stdout=outcome.stdout, stderr=outcome.stderr, sha256=source.sha256,
+    base = dict(stdout=outcome.stdout, stderr=outcome.stderr, sha256=source.sha256,
                 sandbox=sandbox_report)
     warnings = list(source.notes)
     abnormal = None if done else _abnormal_end(outcome, limits=config.limits, started=bool(sandbox_report),
@@ -70,6 +70,7 @@ def interpret(source: Source, outcome: sandbox.RunOutcome, config: GradeConfig) 
                                                     str(fault.get("traceback", ""))[:8000]), config, **base)
     if loaded is None:
         return _error_result(source.name, abnormal, config, **base)
+
     warnings += [str(w)[:500] for w in loaded.get("warnings", [])][:20]
     missing_reason = abnormal.message if abnormal else "the child did not report this case"
     learner = {p.name: checks.decode_ops(probes.get(p.name), len(p.ops), missing_reason) for p in plan.probes}
@@ -80,7 +81,7 @@ def interpret(source: Source, outcome: sandbox.RunOutcome, config: GradeConfig) 
     judged = any(c.status in (Status.PASS, Status.FAIL) for c in evaluation.checks)
     if abnormal:
         warnings.append(abnormal.message)
-    return GradeResult(status="graded" if judged or not abnormal else "error",
+    return GradeResult(submission=source.name, status="graded" if judged or not abnormal else "error",
                        score=_total(evaluation.checks, "points"), max_score=_total(evaluation.checks, "max_points"),
                        error=abnormal, checks=evaluation.checks, diagnoses=diagnoses,
                        conventions=evaluation.conventions, warnings=warnings, analysis=evaluation.analysis, **base)

@@ -1,0 +1,76 @@
+"""Each check can fail on its own: small mutations of the reference, each caught by the check meant for it."""
+import pytest
+
+from conftest import by_id, reference_code
+
+REF = reference_code()
+INIT_W = "        self.W_xh = np.random.randn(hidden_size, input_size) * 0.01\n"
+INIT_H = "        self.W_hh = np.random.randn(hidden_size, hidden_size) * 0.01\n"
+
+MUTATIONS = {
+    # check id: (old, new) applied to the reference source
+    "init/shapes": ("self.b_h = np.zeros((hidden_size, 1))", "self.b_h = np.zeros((hidden_size, 2))"),
+    "init/zero_biases": ("self.b_y = np.zeros((output_size, 1))", "self.b_y = np.full((output_size, 1), 0.1)"),
+    "init/scale": ("self.W_hy = np.random.randn(output_size, hidden_size) * 0.01",
+                   "self.W_hy = np.random.randn(output_size, hidden_size) * 1.0"),
+    "init/draw_order": (INIT_W + INIT_H, INIT_H.replace("self.W_hh", "W_hh") + INIT_W + "        self.W_hh = W_hh\n"),
+    # Only where tanh saturates: clip the pre-activation at ±4 first.
+    "forward/saturated": ("h_t = np.tanh(self.W_xh @ x_t + self.W_hh @ h_prev + self.b_h)",
+                          "h_t = np.tanh(np.clip(self.W_xh @ x_t + self.W_hh @ h_prev + self.b_h, -4, 4))"),
+    # Only with more than three input features: the fourth and later are dropped.
+    "forward/multi_input": ("x_t = x_t.reshape(-1, 1)",
+                            "x_t = x_t.reshape(-1, 1); x_t = np.vstack([x_t[:3], 0 * x_t[3:]])"),
+    # Only with more than one output.
+    "forward/multi_output": ("y_t = self.W_hy @ h_t + self.b_y", "y_t = self.W_hy @ h_t + self.b_y[:1]"),
+    # Only for sequences longer than 20 steps.
+    "forward/long_sequence": ("h_prev = h_t\n", "h_prev = h_t if len(hs) < 20 else h_t * 0.9\n"),
+    # Only on a one-step sequence.
+    "forward/single_step": ("return np.array(ys)", "return np.array(ys) * (1.5 if len(ys) == 1 else 1.0)"),
+    "forward/repeat_call": ("h0 = np.zeros((self.hidden_size, 1))  #",
+                            "h0 = getattr(self, 'hs', [np.zeros((self.hidden_size, 1))])[-1]  #"),
+    "backward/b_y": ("db_y += dy", "db_y += 1.02 * dy"),
+}
+
+
+@pytest.mark.parametrize("check_id", sorted(MUTATIONS))
+def test_mutation_fails_its_check(check_id, grade_code):
+    old, new = MUTATIONS[check_id]
+    assert old in REF, check_id
+    result = grade_code(REF.replace(old, new))
+    checks = by_id(result)
+    assert checks[check_id].status.value == "fail", checks[check_id].message
+    assert result.score < 100 or check_id.startswith("init/")
+    if check_id in ("forward/saturated", "forward/multi_input", "forward/long_sequence", "forward/single_step"):
+        # the bug shows only in the case built for it (other forward cases are not affected)
+        others = [c for c in result.checks if c.group == "forward" and c.id != check_id]
+        assert all(c.status.value == "pass" for c in others), [(c.id, c.message) for c in others if c.status.value != "pass"]
+
+
+def test_two_percent_bias_gradient_error_fails_only_that_parameter(grade_code):
+    result = grade_code(REF.replace("db_y += dy", "db_y += 1.02 * dy"))
+    checks = by_id(result)
+    assert checks["backward/b_y"].status.value == "fail"
+    assert "update of b_y differs by up to" in checks["backward/b_y"].message and "2 %" in checks["backward/b_y"].message
+    for name in ("W_xh", "W_hh", "W_hy", "b_h"):
+        assert checks[f"backward/{name}"].status.value == "pass"
+
+
+def test_forward_returning_none_says_so(grade_code):
+    result = grade_code(REF.replace("return np.array(ys)", "pass"))
+    msg = by_id(result)["forward/basic"].message
+    assert msg.startswith("forward returned None (did you forget `return`?)")
+
+
+def test_forward_returning_hidden_states_is_told(grade_code):
+    result = grade_code(REF.replace("return np.array(ys)", "return np.array(hs)"))
+    msg = by_id(result)["forward/basic"].message
+    assert "forward returned an array of shape (5, 4, 1)" in msg and "looks like the hidden states" in msg
+
+
+def test_renamed_parameters_skip_injection_checks_with_a_reason(grade_code):
+    result = grade_code(REF.replace("self.W_xh", "self.Wxh"))
+    checks = by_id(result)
+    assert checks["init/shapes"].status.value == "fail"
+    assert "after __init__, W_xh is missing" in checks["init/shapes"].message
+    assert checks["forward/basic"].status.value == "skipped"
+    assert "SimpleRNN has no W_xh after __init__ (see init/shapes)" in checks["forward/basic"].message

@@ -1,0 +1,54 @@
+"""The tolerance rule: float32 passes, a 1 % gradient error fails, exact zeros get a floor, and messages say
+how much and where."""
+import numpy as np
+import pytest
+
+from grader import compare
+
+
+def test_one_percent_gradient_error_fails_even_when_update_is_tiny_next_to_w():
+    rng = np.random.default_rng(0)
+    w = rng.normal(0, 0.5, (4, 4))
+    grad = rng.normal(0, 1, (4, 4))
+    lr = 1e-3  # update ~1e-3, W ~0.5
+    c = compare.compare_update(name="W_hh", before=w, expected_before=w, expected_after=w - lr * grad,
+                               actual_after=w - lr * grad * 1.01, dtype="float64")
+    assert not c.passed
+    assert c.rel_err == pytest.approx(0.01, rel=1e-6)
+    assert "update of W_hh differs by up to" in c.message() and "1 %" in c.message()
+
+
+def test_float32_rounding_passes():
+    rng = np.random.default_rng(1)
+    w = rng.normal(0, 0.5, (5, 3)).astype(np.float32)
+    grad = rng.normal(0, 1, (5, 3))
+    after32 = (w - np.float32(0.01) * grad.astype(np.float32)).astype(np.float32)
+    w64 = w.astype(float)
+    c = compare.compare_update(name="W_xh", before=w64, expected_before=w64, expected_after=w64 - 0.01 * grad,
+                               actual_after=after32.astype(float), dtype="float32")
+    assert c.passed, c.message()
+
+
+def test_zero_reference_update_has_a_dtype_floor():
+    w = np.full((3, 3), 0.7)
+    exact = compare.compare_update(name="W_hh", before=w, expected_before=w, expected_after=w, actual_after=w,
+                                   dtype="float64")
+    assert exact.passed and exact.tolerance > 0
+    wrong = compare.compare_update(name="W_hh", before=w, expected_before=w, expected_after=w,
+                                   actual_after=w - 1e-4, dtype="float32")
+    assert not wrong.passed and wrong.rel_err == float("inf")
+
+
+def test_message_names_worst_entry_and_tolerance():
+    expected = np.array([[1.0, 2.0], [3.0, 4.0]])
+    actual = expected.copy()
+    actual[1, 0] = 3.5
+    c = compare.compare_arrays(name="outputs", expected=expected, actual=actual, rtol=1e-4)
+    assert not c.passed and c.worst_index == (1, 0)
+    assert c.expected_at == 3.0 and c.actual_at == 3.5 and c.max_abs_err == 0.5
+    assert "at [1, 0]: expected 3, got 3.5" in c.message() and "12.5 %" in c.message()
+
+
+def test_arguments_are_keyword_only():
+    with pytest.raises(TypeError):
+        compare.compare_arrays(np.zeros(2), np.zeros(2), 1e-3)  # type: ignore[misc]
