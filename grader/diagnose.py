@@ -2,7 +2,7 @@
 
 How it decides:
 - forward: the learner's outputs for injected weights against mutant forward passes (mutants.py): a tanh on the
-  outputs, a missing W_hh h_{t−1}, a state carried over from the previous call;
+  outputs, a missing W_hh h_(t−1), a state carried over from the previous call;
 - backward: the learner's update of every parameter on several backward probes against mutant references. The
   smallest set of misconceptions whose update has the learner's shape (up to one factor per probe) names the
   structural ones; how that factor varies with T, O and the learning rate names the scale ones (1/T, 2, 1/O, −1,
@@ -42,7 +42,8 @@ TEXT: dict[str, tuple[str, str]] = {
         "__init__ after their seed, so their numbers can't match.",
         "Keep the starter's __init__ as it is: the order and the scale of the draws are part of the kata."),
     "output_activation": (
-        "Your outputs are tanh of the right ones: the output layer has an activation, but the kata's is linear.",
+        "Your outputs are {activation} of the right ones: the output layer has an activation, but the kata's is "
+        "linear.",
         "Compare your output equation with ŷ_t = W_hy h_t + b_y."),
     "missing_recurrence": (
         "Your hidden state does not depend on the previous one: step 0 is right, every later step is off. "
@@ -70,12 +71,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "truncated_bptt": (
         "The gradient does not flow back through time: each step's hidden-state gradient only sees that step's "
         "output error. Right for T = 1, wrong for longer sequences.",
-        "h_t also feeds h_{{t+1}}. Which part of ∂L/∂h_t arrives from step t+1, and is it added?"),
+        "h_t also feeds h_(t+1). Which part of ∂L/∂h_t arrives from step t+1, and is it added?"),
     "tanh_derivative": (
         "The derivative of tanh is wrong: your updates are what {variant} gives.",
         "If h = tanh(z), what is dh/dz, written with h (which you already have)?"),
     "whh_gradient_uses_current_state": (
-        "Your W_hh gradient pairs step t's error with h_t, but W_hh multiplies the previous state h_{{t−1}}.",
+        "Your W_hh gradient pairs step t's error with h_t, but W_hh multiplies the previous state h_(t−1).",
         "Look at the forward equation: which hidden state does W_hh multiply at step t?"),
     "initial_state_aliased": (
         "At t = 0 your backward takes the \"previous\" state from the end of the sequence (h_T) instead of "
@@ -137,9 +138,9 @@ def make(id_: str, evidence: dict[str, Any], **fmt: Any) -> Diagnosis:
 def diagnose(plan: Plan, learner: dict[str, list[Op]], reference: dict[str, list[Op]],
              evaluation: Evaluation) -> list[Diagnosis]:
     """All misconceptions the learner's behaviour shows, in ORDER; [] for a correct implementation."""
-    if _not_implemented(learner):
-        return [make("not_implemented", {"forward": _first_error(learner), "backward": _first_error(learner)})]
     found = _init_changed(plan, learner, reference)
+    if _not_implemented(learner):
+        return [make("not_implemented", {"forward": _first_error(learner), "backward": _first_error(learner)})] + found
     forward_model, forward_found = _diagnose_forward(_forward_runs(plan, learner))
     found += forward_found
     leaks = any(d.id == "hidden_state_not_reset" for d in forward_found)
@@ -306,10 +307,9 @@ def _draw_order(got: dict[str, np.ndarray], seed: int) -> tuple[str, ...] | None
 
 # ---- forward -------------------------------------------------------------------------------------------------
 
-FORWARD_MUTANTS = {(): Mutant(), ("output_activation",): Mutant(output_activation=True),
-                   ("missing_recurrence",): Mutant(missing_recurrence=True),
-                   ("output_activation", "missing_recurrence"): Mutant(output_activation=True,
-                                                                       missing_recurrence=True)}
+FORWARD_MUTANTS = {(): Mutant(), ("missing_recurrence",): Mutant(missing_recurrence=True)}
+FORWARD_MUTANTS.update({ids + (f"output_activation:{f}",): m.with_(output_activation=f)
+                        for ids, m in list(FORWARD_MUTANTS.items()) for f in mutants.OUTPUT_ACTIVATIONS})
 
 
 def _rel_err(got: np.ndarray, want: np.ndarray) -> float:
@@ -331,10 +331,13 @@ def _diagnose_forward(runs: list[ForwardRun]) -> tuple[Mutant | None, list[Diagn
         return None, [_forward_mismatch(first, errors[()])]
     ids = fits[0]
     model = FORWARD_MUTANTS[ids]
-    for i in ids:
-        found.append(make(i, {"relative_error_vs_expected": errors[()],
-                              f"relative_error_vs_{i}": errors[ids], "first_wrong_step": {
-                                  r.probe: _first_wrong_step(got, mutants.outputs(r.params, x)) for r, got, x in first}}))
+    for i in (n.partition(":")[0] for n in ids):
+        evidence = {"relative_error_vs_expected": errors[()], "relative_error_with_this_mistake": errors[ids],
+                    "first_wrong_step": {r.probe: _first_wrong_step(got, mutants.outputs(r.params, x))
+                                         for r, got, x in first}}
+        if i == "output_activation":
+            evidence["activation"] = model.output_activation
+        found.append(make(i, evidence, activation=model.output_activation))
     found += _state_leak(runs, model)
     return model, found
 
@@ -532,12 +535,11 @@ class _Fit:
 
 
 def _mutant_of(base: Mutant, names: tuple[str, ...]) -> Mutant:
+    """base with `names` switched on: "flag" or "field:value"."""
     changes: dict[str, Any] = {}
     for n in names:
-        if n.startswith("tanh_derivative:"):
-            changes["tanh_derivative"] = n.split(":", 1)[1]
-        else:
-            changes[n] = True
+        key, _, value = n.partition(":")
+        changes[key] = value or True
     return base.with_(**changes)
 
 
@@ -591,14 +593,15 @@ def _misfit(r: BackwardRun, model: dict[str, np.ndarray], clip: Clipping | None,
 
 
 def _candidates(base: Mutant, leaks: bool) -> Iterator[tuple[str, ...]]:
-    """Sets of structural misconceptions, smallest first; at most one wrong tanh derivative at a time. With a
+    """Sets of structural misconceptions, smallest first; one variant of each at a time (one wrong derivative). With a
     state that leaks between forward calls, a backward that re-runs forward may start from the leaked state."""
     pool = [n for n in STRUCTURAL if not (base.missing_recurrence and n in (
         "truncated_bptt", "whh_gradient_uses_current_state", "initial_state_aliased"))]
     pool += ["backward_starts_from_carried_state"] if leaks else []
+    pool += [f"recurrence_in_backward:{v}" for v in ("gradient", "full")] if base.missing_recurrence else []
     for size in range(0, 4):
         for names in itertools.combinations(pool, size):
-            if sum(n.startswith("tanh_derivative:") for n in names) <= 1:
+            if len({n.partition(":")[0] for n in names}) == len(names):  # one value per field
                 yield names
 
 
@@ -615,7 +618,7 @@ def _explain(runs: list[BackwardRun], base: Mutant, clip: Clipping | None, leaks
     scale = _scale_flags(runs, best.factors)
     found = []
     for n in best.names:
-        if n == "backward_starts_from_carried_state":  # part of hidden_state_not_reset, reported by forward
+        if n.split(":")[0] not in TEXT:  # a detail of a forward misconception (reported there), not one itself
             continue
         without = _fit(runs, base, tuple(x for x in best.names if x != n), clip)
         evidence = {"misfit_with": best.residual, "misfit_without": without.residual,

@@ -26,6 +26,13 @@ TANH_DERIVATIVES = {
     "none": lambda h, z: np.ones_like(h),             # no derivative at all
 }
 
+# Output activations learners add, as (f, f' written with the activation's output a = f(v)).
+OUTPUT_ACTIVATIONS = {
+    "tanh": (np.tanh, lambda a: 1 - a ** 2),
+    "sigmoid": (lambda v: 1 / (1 + np.exp(-v)), lambda a: a * (1 - a)),
+    "relu": (lambda v: np.maximum(v, 0), lambda a: (a > 0).astype(float)),
+}
+
 
 @dataclass(frozen=True)
 class Mutant:
@@ -36,8 +43,11 @@ class Mutant:
     whh_gradient_uses_current_state: bool = False
     initial_state_aliased: bool = False  # at t = 0 the backward takes h_T as the previous state
     updates_inside_time_loop: bool = False
-    output_activation: bool = False      # ŷ = tanh(W_hy h + b_y), with a backward consistent with it
-    missing_recurrence: bool = False     # h_t = tanh(W_xh x_t + b_h), and no gradient through time
+    output_activation: str = ""          # ŷ = f(W_hy h + b_y), f a key of OUTPUT_ACTIVATIONS, backward through f
+    missing_recurrence: bool = False     # h_t = tanh(W_xh x_t + b_h) in forward
+    # What backward keeps of the recurrence missing from forward: "" nothing (consistent with that forward),
+    # "gradient" a W_hh gradient from h_{t−1} but no flow through time, "full" a backward for the full model.
+    recurrence_in_backward: str = ""
     # A state carried over between calls (hidden_state_not_reset) in a backward that re-runs forward: that run
     # starts from the final state of the forward call just before.
     backward_starts_from_carried_state: bool = False
@@ -65,7 +75,7 @@ def forward(params: dict[str, np.ndarray], x: np.ndarray, m: Mutant = Mutant(),
         y = params["W_hy"] @ h + params["b_y"]
         zs.append(z)
         hs.append(h)
-        ys.append(np.tanh(y) if m.output_activation else y)
+        ys.append(OUTPUT_ACTIVATIONS[m.output_activation][0](y) if m.output_activation else y)
     return zs, hs, ys
 
 
@@ -102,7 +112,7 @@ def update(params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, lr: floa
         if m.only_last_step_loss and t != t_last:
             dy = np.zeros_like(dy)
         if m.output_activation:
-            dy = dy * (1 - ys[t] ** 2)
+            dy = dy * OUTPUT_ACTIVATIONS[m.output_activation][1](ys[t])
         dy = scale * dy
         grads["W_hy"] += dy @ hs[t].T
         grads["b_y"] += dy
@@ -115,8 +125,9 @@ def update(params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, lr: floa
             h_prev = hs[t_last] if m.initial_state_aliased else h0
         else:
             h_prev = hs[t - 1]
-        if not m.missing_recurrence:
+        if not m.missing_recurrence or m.recurrence_in_backward:
             grads["W_hh"] += dz @ h_prev.T
+        if not m.missing_recurrence or m.recurrence_in_backward == "full":
             dh_next = p["W_hh"].T @ dz
         grads["b_h"] += dz
         if m.updates_inside_time_loop:  # this step's gradient is applied before the next (earlier) step
