@@ -109,6 +109,18 @@ TEXT: dict[str, tuple[str, str]] = {
         "The updates are wrong in a way none of the known mistakes explains: {summary}.",
         "Check backward against a finite-difference gradient of your own forward pass, one parameter at a time."),
 }
+# Appended to the two mismatch messages: is backward the gradient of the learner's own forward pass?
+OWN_GRADIENT_NOTES = {
+    ("forward_mismatch", True): " Your backward is the exact gradient of this forward pass (finite differences "
+                                "through it agree), so once the forward pass is right, backward may be right too.",
+    ("forward_mismatch", False): " Your backward is not the gradient of this forward pass either (finite "
+                                 "differences through it differ by up to {error}).",
+    ("backward_mismatch", True): " Yet they are the gradient of your own forward pass (finite differences through "
+                                 "it agree): look at the forward pass.",
+    ("backward_mismatch", False): " They are not the gradient of your own forward pass either (finite differences "
+                                  "through it differ by up to {error}), so the mistake is in backward.",
+}
+OWN_GRADIENT_TOL = 3e-3  # float32 forwards give central differences (eps = 1e-3) good to about 1e-4
 TANH_VARIANTS = {"tanh_of_h": "1 − tanh(h)² (tanh applied twice)", "one_minus_h": "1 − h (the square is missing)",
                  "sigmoid": "h(1 − h) (the sigmoid's derivative)", "pre_activation": "1 − z² (squaring the "
                  "pre-activation instead of h)", "none": "no derivative at all (the factor is missing)"}
@@ -142,11 +154,61 @@ def diagnose(plan: Plan, learner: dict[str, list[Op]], reference: dict[str, list
     if _not_implemented(learner):
         return [make("not_implemented", {"forward": _first_error(learner), "backward": _first_error(learner)})] + found
     forward_model, forward_found = _diagnose_forward(_forward_runs(plan, learner))
-    found += forward_found
     leaks = any(d.id == "hidden_state_not_reset" for d in forward_found)
-    found += _diagnose_backward(_backward_runs(plan, learner), forward_model, leaks)
+    own = own_gradient(plan, learner)
+    found += _with_own_gradient(forward_found, own)
+    if forward_model is None and own and own["consistent"]:
+        return _ordered(found)  # backward is the gradient of the learner's own (wrong) forward: fix forward first
+    found += _with_own_gradient(_diagnose_backward(_backward_runs(plan, learner), forward_model, leaks), own)
+    return _ordered(found)
+
+
+def _ordered(found: list[Diagnosis]) -> list[Diagnosis]:
     unique = {d.id: d for d in found}
     return [unique[i] for i in ORDER if i in unique]
+
+
+def own_gradient(plan: Plan, learner: dict[str, list[Op]]) -> dict[str, Any] | None:
+    """The learner's update on diagnose/finite_differences against a central-difference gradient of ½Σ(ŷ − y)²
+    through the learner's own forward. Returns {"consistent", "relative_error" per parameter} or None when the
+    probe is absent or did not run through."""
+    name = "diagnose/finite_differences"
+    if name not in {p.name for p in plan.probes} or not _ok(learner.get(name, []), len(plan.probe(name).ops)):
+        return None
+    p, ops = plan.probe(name), learner[name]
+    (i, h, o), y, eps = p.meta["sizes"], p.meta["y"], p.meta["eps"]
+    losses = []
+    for op in ops[2:len(p.meta["entries"]) * 6:3]:
+        got = conventions.read_outputs(op.value.get("value"), t=len(y), o=o, h=h).array
+        if got is None:
+            return None
+        losses.append(0.5 * float(np.sum((got - y) ** 2)))
+    before, after = _read_params(ops[-3].value, p.meta["sizes"]), _read_params(ops[-1].value, p.meta["sizes"])
+    if before is None or after is None:
+        return None
+    fd = {k: np.zeros(v.shape) for k, v in before.items()}
+    for n, (k, idx) in enumerate(p.meta["entries"]):
+        fd[k][idx] = (losses[2 * n] - losses[2 * n + 1]) / (2 * eps)
+    implied = {k: (before[k] - after[k]) / p.meta["lr"] for k in PARAMS}
+    top = max(float(np.max(np.abs(v))) for v in fd.values())
+    errors = {k: float(np.max(np.abs(implied[k] - fd[k]))) / max(float(np.max(np.abs(fd[k]))), 0.01 * top, 1e-12)
+              for k in PARAMS}
+    return {"consistent": max(errors.values()) <= OWN_GRADIENT_TOL, "relative_error": errors}
+
+
+def _with_own_gradient(found: list[Diagnosis], own: dict[str, Any] | None) -> list[Diagnosis]:
+    """The mismatch diagnoses, told whether backward is the gradient of the learner's own forward."""
+    if own is None:
+        return found
+    out = []
+    for d in found:
+        note = OWN_GRADIENT_NOTES.get((d.id, own["consistent"]))
+        if note:
+            error = f"{100 * max(own['relative_error'].values()):.3g} %"
+            d = Diagnosis(d.id, d.message + note.format(error=error), d.hint,
+                          {**d.evidence, "gradient_of_own_forward": _clean(own)})
+        out.append(d)
+    return out
 
 
 # ---- reading the learner's behaviour -------------------------------------------------------------------------
@@ -736,7 +798,9 @@ def _backward_mismatch(runs: list[BackwardRun], reference: dict[str, dict], clip
     long_wrong = [r.t for r in runs if r.t > 1 and not _close(r.update, reference[r.probe], r)]
     parts = [f"{', '.join(wrong) or 'no parameter'} {'is' if len(wrong) == 1 else 'are'} off"]
     ratios = [v["ratio"] for k in wrong for v in per_param[k].values() if np.isfinite(v["ratio"])]
-    if ratios:
+    if ratios and f"{min(ratios):.3g}" == f"{max(ratios):.3g}":
+        parts.append(f"by a factor {ratios[0]:.3g} against the reference")
+    elif ratios:
         parts.append(f"by factors {min(ratios):.3g} to {max(ratios):.3g} against the reference")
     if single_right and long_wrong:
         parts.append(f"a single step (T = 1) is right, longer sequences (T ≥ {min(long_wrong)}) are not, so "

@@ -125,7 +125,11 @@ def test_unknown_backward_error_names_the_parameter_and_factor(grade_code):
     d = by_id(grade_code(code))
     assert set(d) == {"backward_mismatch"}
     assert d["backward_mismatch"].evidence["wrong"] == ["W_xh"]
-    assert "W_xh is off" in d["backward_mismatch"].message and "0.7" in d["backward_mismatch"].message
+    assert "W_xh is off; by a factor 0.7" in d["backward_mismatch"].message
+    # Finite differences through the learner's own forward: the update is not its gradient, so backward is wrong.
+    own = d["backward_mismatch"].evidence["gradient_of_own_forward"]
+    assert not own["consistent"] and own["relative_error"]["W_xh"] == pytest.approx(0.3, rel=1e-2)
+    assert "so the mistake is in backward" in d["backward_mismatch"].message
 
 
 def test_unknown_forward_error_says_from_which_step(grade_code):
@@ -135,6 +139,17 @@ def test_unknown_forward_error_says_from_which_step(grade_code):
     d = by_id(grade_code(code))
     assert "forward_mismatch" in d
     assert "first step" in d["forward_mismatch"].message
+    assert "not the gradient of this forward pass either" in d["forward_mismatch"].message
+
+
+def test_forward_wrong_but_backward_its_exact_gradient_blames_forward_only(grade_code):
+    code = BASE.replace("y_t = h @ self.W_hy.T + self.b_y.T", "y_t = 2 * (h @ self.W_hy.T + self.b_y.T)").replace(
+        "dy = self.rows_y[t] - y[t:t + 1]", "dy = 2 * (self.rows_y[t] - y[t:t + 1])")
+    assert code.count("2 * (") == 2
+    d = by_id(grade_code(code))
+    assert set(d) == {"forward_mismatch"}
+    assert d["forward_mismatch"].evidence["gradient_of_own_forward"]["consistent"] is True
+    assert "exact gradient of this forward pass" in d["forward_mismatch"].message
 
 
 # ---- the mutant reference ----------------------------------------------------------------------------------------
