@@ -97,6 +97,7 @@ TITLES = {
 }
 OUTPUT_SHOWN = 6000      # characters of stdout/stderr the report shows; the JSON keeps what the sandbox kept
 ENTRIES_SHOWN = 24       # rows of an expected-vs-got table before it is cut
+FORWARD_CHARTS = 3       # forward cases (no targets) drawn where the outputs are off
 
 
 def to_html(result: GradeResult, *, learner_view: bool = True) -> str:
@@ -201,20 +202,27 @@ def _parameter_rows(analysis: dict[str, Any], charts) -> list[dict[str, Any]]:
 
 
 def _prediction_charts(analysis: dict[str, Any], charts) -> list[dict[str, Any]]:
-    """Per case with targets (the published ones): targets, the expected outputs and the learner's, per output."""
-    out = []
+    """Per case with targets (the published ones): targets, the expected outputs and the learner's, per output.
+    Forward cases without targets are drawn too where the learner's outputs are off (more than 0.1 %)."""
+    import numpy as np
+
+    out, off_cases = [], 0
     for case, f in (analysis.get("forward") or {}).items():
-        if "targets" not in f:
+        expected, actual = np.asarray(f["expected"], dtype=float), np.asarray(f["actual"], dtype=float)
+        off = expected.shape == actual.shape and expected.size and \
+            np.max(np.abs(actual - expected)) > 1e-3 * max(np.max(np.abs(expected)), 1e-12)
+        if "targets" not in f and (not off or off_cases == FORWARD_CHARTS) or expected.ndim != 2 or len(expected) < 2:
             continue
-        outputs = len(f["targets"][0]) if f["targets"] else 0
-        for o in range(outputs):
-            column = (lambda rows: [row[o] for row in rows])
-            chart = charts.line_chart([{"name": "target y", "values": column(f["targets"]), "role": "target"},
-                                       {"name": "expected ŷ", "values": column(f["expected"]), "role": "expected"},
-                                       {"name": "your ŷ", "values": column(f["actual"]), "role": "actual"}],
-                                      x_label="time step t", y_label="output", log_y=False)
+        off_cases += "targets" not in f
+        # A case without targets shows its first output only: enough to see where the curves part.
+        for o in range(expected.shape[1] if "targets" in f else 1):
+            series = [{"name": "target y", "values": [r[o] for r in f["targets"]], "role": "target"}] \
+                if "targets" in f else []
+            series += [{"name": "expected ŷ", "values": list(expected[:, o]), "role": "expected"},
+                       {"name": "your ŷ", "values": list(actual[:, o]), "role": "actual"}]
+            chart = charts.line_chart(series, x_label="time step t", y_label="output", log_y=False)
             if chart:
-                out.append({"title": case + (f", output {o}" if outputs > 1 else ""), "chart": chart})
+                out.append({"title": case + (f", output {o}" if expected.shape[1] > 1 else ""), "chart": chart})
     return out
 
 
@@ -231,14 +239,19 @@ def _loss_charts(analysis: dict[str, Any], charts) -> list[dict[str, Any]]:
 
 def _tracebacks(d: dict[str, Any]) -> list[dict[str, Any]]:
     """Each distinct traceback once (they show the learner's own lines only), with the checks that hit it."""
-    seen: dict[str, list[str]] = {}
+    seen: dict[str, dict[str, Any]] = {}
+
+    def add(tb: str, where: str) -> None:
+        # The same fault in several training runs differs only in its "(in epoch 1 of N)" note.
+        key = "\n".join(line for line in tb.splitlines() if not line.startswith("(in epoch "))
+        seen.setdefault(key, {"text": tb, "checks": []})["checks"].append(where)
+
     if d.get("error") and d["error"].get("traceback") and d["error"]["kind"] != "internal":
-        seen.setdefault(d["error"]["traceback"], []).append("loading")
+        add(d["error"]["traceback"], "loading")
     for c in d["checks"]:
-        tb = c["details"].get("traceback")
-        if tb:
-            seen.setdefault(tb, []).append(c["id"])
-    return [{"text": tb, "checks": ids} for tb, ids in seen.items()]
+        if c["details"].get("traceback"):
+            add(c["details"]["traceback"], c["id"])
+    return list(seen.values())
 
 
 def _cut(text: str) -> dict[str, Any]:
