@@ -150,6 +150,11 @@ def make(id_: str, evidence: dict[str, Any], **fmt: Any) -> Diagnosis:
 def diagnose(plan: Plan, learner: dict[str, list[Op]], reference: dict[str, list[Op]],
              evaluation: Evaluation) -> list[Diagnosis]:
     """All misconceptions the learner's behaviour shows, in ORDER; [] for a correct implementation."""
+    with np.errstate(all="ignore"):  # a learner's huge or NaN numbers only make a fit fail, quietly
+        return _diagnose(plan, learner, reference)
+
+
+def _diagnose(plan: Plan, learner: dict[str, list[Op]], reference: dict[str, list[Op]]) -> list[Diagnosis]:
     found = _init_changed(plan, learner, reference)
     if _not_implemented(learner):
         return [make("not_implemented", {"forward": _first_error(learner), "backward": _first_error(learner)})] + found
@@ -287,11 +292,15 @@ def _backward_runs(plan: Plan, learner: dict[str, list[Op]]) -> list[BackwardRun
         before, after = _read_params(ops[1].value, p.meta["sizes"]), _read_params(ops[3].value, p.meta["sizes"])
         if before is None or after is None:
             continue
-        dtypes = [v.dtype for v in ops[1].value["params"].values() if isinstance(v, np.ndarray)]
-        eps = max([np.finfo(d).eps for d in dtypes if d.kind == "f"] or [np.finfo(float).eps])
         runs.append(BackwardRun(p.name, before, p.meta["x"], p.meta["y"], p.meta["lr"],
-                                {k: after[k] - before[k] for k in PARAMS}, rtol=float(eps) * 1e3))
+                                {k: after[k] - before[k] for k in PARAMS}, rtol=_rounding(ops[1].value) * 1e3))
     return runs
+
+
+def _rounding(value: dict[str, Any]) -> float:
+    """The machine epsilon of the coarsest float dtype among the parameters a learner holds."""
+    dtypes = [v.dtype for v in value.get("params", {}).values() if isinstance(v, np.ndarray) and v.dtype.kind == "f"]
+    return float(max([np.finfo(d).eps for d in dtypes] or [np.finfo(float).eps]))
 
 
 # ---- not implemented, init --------------------------------------------------------------------------------------
@@ -338,12 +347,13 @@ def _init_changed(plan: Plan, learner: dict[str, list[Op]], reference: dict[str,
     if got is None or want is None:
         return []
     weights = ("W_xh", "W_hh", "W_hy")
-    same = {n: np.allclose(got[n], want[n], rtol=1e-6, atol=0) for n in PARAMS}
+    rtol = _rounding(learner["init"][0].value) * 10  # float32 and float16 learners round the same draws
+    same = {n: np.allclose(got[n], want[n], rtol=rtol, atol=0) for n in PARAMS}
     if all(same.values()):
         return []
     std = float(np.std(np.concatenate([got[n].ravel() for n in weights])))
     what = []
-    order = _draw_order(got, p.seed)
+    order = _draw_order(got, p.seed, rtol)
     if order and order != weights:
         what.append(f"drawn in the order {', '.join(order)} instead of W_xh, W_hh, W_hy")
     elif not all(same[n] for n in weights):
@@ -358,11 +368,11 @@ def _init_changed(plan: Plan, learner: dict[str, list[Op]], reference: dict[str,
     return [make("init_changed", evidence, what="; ".join(what))]
 
 
-def _draw_order(got: dict[str, np.ndarray], seed: int) -> tuple[str, ...] | None:
+def _draw_order(got: dict[str, np.ndarray], seed: int, rtol: float) -> tuple[str, ...] | None:
     """The order of randn(...) * 0.01 draws after the seed that reproduces the learner's weights, if any."""
     for order in itertools.permutations(("W_xh", "W_hh", "W_hy")):
         rng = np.random.RandomState(seed)
-        if all(np.allclose(rng.randn(*got[n].shape) * 0.01, got[n], rtol=1e-6, atol=0) for n in order):
+        if all(np.allclose(rng.randn(*got[n].shape) * 0.01, got[n], rtol=rtol, atol=0) for n in order):
             return order
     return None
 
@@ -452,6 +462,12 @@ def _diagnose_backward(runs: list[BackwardRun], forward_model: Mutant | None, le
         return []
     found, base = [], forward_model or Mutant()
     frozen = _frozen(runs, reference)
+    if len(frozen) == len(PARAMS):
+        return [make("backward_mismatch", {"never_updated": frozen},
+                     summary="backward changes no parameter at all (is it written yet? do the updates reach the "
+                             "arrays the instance holds, rather than copies?)")]
+    # A weight that never moves is a mistake of its own, unless forward doesn't use it (W_hh without recurrence).
+    stuck = [k for k in frozen if not k.startswith("b_") and not (k == "W_hh" and base.missing_recurrence)]
     if frozen:
         base = base.with_(frozen=tuple(frozen))
         biases = [b for b in frozen if b.startswith("b_")]
@@ -470,6 +486,10 @@ def _diagnose_backward(runs: list[BackwardRun], forward_model: Mutant | None, le
             found += _scale_only(runs, reference, clip) + [_backward_mismatch(runs, reference, clip)]
         else:
             found += explanation
+            if stuck:
+                found.append(make("backward_mismatch", {"never_updated": stuck},
+                                  summary=f"{', '.join(stuck)} never change{'s' if len(stuck) == 1 else ''} in "
+                                          "backward, although the loss depends on them"))
     if clip:
         # A learner who ignores the learning rate clips at top / (its own fixed rate).
         fixed = [d.evidence.get("as_if_learning_rate") for d in found if d.id == "learning_rate_ignored"]

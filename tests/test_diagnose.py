@@ -132,6 +132,16 @@ def test_unknown_backward_error_names_the_parameter_and_factor(grade_code):
     assert "so the mistake is in backward" in d["backward_mismatch"].message
 
 
+def test_updates_that_never_happen_are_named(grade_code):
+    untouched = BASE[:BASE.index("    def backward")] + "    def backward(self, x, y, learning_rate):\n        pass\n"
+    d = by_id(grade_code(untouched))
+    assert set(d) == {"backward_mismatch"} and "backward changes no parameter at all" in d["backward_mismatch"].message
+    weights_stuck = BASE.replace("self.W_xh -= learning_rate * dW_xh", "pass").replace(
+        "self.W_hh -= learning_rate * dW_hh", "pass")
+    d = by_id(grade_code(weights_stuck))
+    assert set(d) == {"backward_mismatch"} and d["backward_mismatch"].evidence["never_updated"] == ["W_xh", "W_hh"]
+
+
 def test_unknown_forward_error_says_from_which_step(grade_code):
     code = BASE.replace("h = np.tanh(x_t @ self.W_xh.T + h @ self.W_hh.T + self.b_h.T)",
                         "h = np.tanh(x_t @ self.W_xh.T + h @ self.W_hh.T) + self.b_h.T")
@@ -139,6 +149,8 @@ def test_unknown_forward_error_says_from_which_step(grade_code):
     d = by_id(grade_code(code))
     assert "forward_mismatch" in d
     assert "first step" in d["forward_mismatch"].message
+    transposed = BASE.replace("h @ self.W_hh.T", "h @ self.W_hh")
+    assert "right up to step 0 and wrong from step 1 on" in by_id(grade_code(transposed))["forward_mismatch"].message
     assert "not the gradient of this forward pass either" in d["forward_mismatch"].message
 
 
