@@ -1,7 +1,8 @@
 """Entry point of the confined child: `python -c 'from grader.child import main; main()' RESULTS_FD`.
 
-Order matters: confinement that needs a single-threaded process (namespaces) comes before numpy is imported,
-the rest before any learner code runs. Reads the plan (inputs only, never expected values) from stdin.
+Order matters: namespaces need a single-threaded process, so `confine.early` runs before numpy is imported (it
+forks: from there on this is the worker, PID 1 of its own PID namespace); the rest of the confinement comes once
+numpy is loaded and before any learner code runs. The plan on stdin holds inputs only, never expected values.
 """
 import json
 import sys
@@ -12,7 +13,7 @@ def main() -> None:
     plan = json.loads(sys.stdin.buffer.read(64 << 20))
     from grader import confine
 
-    early = confine.early(plan["limits"])
+    early = confine.early()
     from grader import probe  # imports numpy
 
     probe.child_main(plan, results_fd, early)

@@ -1,7 +1,7 @@
 """Command line: `python -m grader SUBMISSION [--json PATH|-] [--html PATH] ...`.
 
-Exit status: 0 whenever grading completed, whatever the score; 1 below --fail-under; 2 for a usage error or an
-unreadable path.
+Exit status: 0 whenever grading completed, whatever the score; 1 below --fail-under; 2 for a usage error, an
+unreadable path, or --require-isolation on a machine that can't confine the submission fully.
 """
 from __future__ import annotations
 
@@ -34,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fail-under", metavar="PCT", type=float, default=None,
                    help="exit 1 when the score is below PCT percent (for CI)")
     p.add_argument("--quiet", action="store_true", help="no terminal summary")
+    p.add_argument("--require-isolation", action="store_true",
+                   help="refuse to grade (exit 2) unless the submission can be fully confined (grading servers)")
     return p
 
 
@@ -59,8 +61,12 @@ def main(argv: list[str]) -> int:
         what = "is a folder" if os.path.isdir(args.submission) else "does not exist"
         print(f"grader: error: {args.submission} {what}; give a .py or .ipynb file", file=sys.stderr)
         return EXIT_USAGE
-    config = GradeConfig(limits=Limits(timeout_s=args.timeout, memory_mb=args.memory_mb))
+    config = GradeConfig(limits=Limits(timeout_s=args.timeout, memory_mb=args.memory_mb),
+                         require_isolation=args.require_isolation)
     result = grade.grade_path(args.submission, config)
+    if args.require_isolation and result.status == "error" and result.error.message.startswith(grade.REFUSED):
+        print(f"grader: error: {result.error.message}", file=sys.stderr)
+        return EXIT_USAGE
     if args.json:
         _write(args.json, render.to_json(result))
     if args.html:

@@ -8,9 +8,12 @@ from __future__ import annotations
 import signal
 import time
 import traceback
+from dataclasses import dataclass, field
 from typing import Any
 
 from grader import checks, diagnose, reference, sandbox
+from grader import probe as probe_exec
+from grader.cases import Probe
 from grader.config import GradeConfig
 from grader.result import Check, ErrorInfo, GradeResult, Status
 from grader.submission import LoadFault, Source, read_submission
@@ -33,52 +36,102 @@ def grade_source(source: Source, config: GradeConfig) -> GradeResult:
     start = time.monotonic()
     plan = config.plan
     child_plan = {"kind": source.kind, "chunks": [{"label": c.label, "code": c.code} for c in source.chunks],
-                  "probes": [p.to_plan() for p in plan.probes]}
+                  "probes": [p.to_plan() for p in plan.probes], "require_isolation": config.require_isolation}
     outcome = sandbox.run_child(child_plan, config.limits)
     result = interpret(source, outcome, config)
     result.duration_s = time.monotonic() - start
     return result
 
 
+@dataclass
+class _Channel:
+    """What the child reported, read in the one order the child writes it (see probe.py)."""
+    sandbox: dict[str, Any] = field(default_factory=dict)
+    refused: bool = False
+    loaded: dict[str, Any] | None = None
+    fault: dict[str, Any] | None = None
+    probes: dict[str, list] = field(default_factory=dict)
+    done: bool = False
+    forged: bool = False  # a message out of that order: learner code wrote to the channel
+
+
+def read_channel(messages: list[dict[str, Any]], probes: list[Probe]) -> _Channel:
+    """Accept the child's messages only in order and in the child's own shape: sandbox; refused, loaded or fault;
+    after loaded one message per probe, in plan order, with one well-formed result per op; done. Learner code
+    shares the child's process and can write to the channel too: the first message out of that order or shape
+    marks the channel forged, and it and everything after it are discarded."""
+    ch = _Channel()
+    stage = "sandbox"
+    names = [p.name for p in probes]
+    for msg in messages:
+        if stage == "sandbox" and isinstance(msg.get("sandbox"), dict):
+            ch.sandbox, stage = msg["sandbox"], "load"
+        elif stage == "load" and msg.get("refused") is True:
+            ch.refused, stage = True, "end"
+        elif stage == "load" and isinstance(msg.get("loaded"), dict):
+            ch.loaded, stage = msg["loaded"], "probes"
+        elif stage == "load" and isinstance(msg.get("fault"), dict):
+            ch.fault, stage = msg["fault"], "end"
+        elif stage == "probes" and len(ch.probes) < len(names) and msg.get("probe") == names[len(ch.probes)] \
+                and _well_formed(msg.get("results"), probes[len(ch.probes)]):
+            ch.probes[msg["probe"]] = msg["results"]
+        elif stage == "probes" and len(ch.probes) == len(names) and msg == {"done": True}:
+            ch.done, stage = True, "end"
+        elif stage != "end":  # after the end the child only exits; a stray write then changes nothing
+            ch.forged = True
+            break
+    return ch
+
+
+def _well_formed(results: Any, probe: Probe) -> bool:
+    """One result per op: {"ok": fields of that op}, {"error": {...}} or {"skipped": true} (probe.py writes them).
+    The values inside are checked later, as they are decoded."""
+    if not isinstance(results, list) or len(results) != len(probe.ops):
+        return False
+    for item, op in zip(results, probe.ops):
+        if not isinstance(item, dict) or len(item) != 1:
+            return False
+        if "ok" in item:
+            fields = probe_exec.RESULT_FIELDS[op["op"]]
+            ok = item["ok"]
+            if not isinstance(ok, dict) or not all(isinstance(ok.get(k, ...), t) for k, t in fields.items()):
+                return False
+        elif not (isinstance(item.get("error"), dict) or item == {"skipped": True}):
+            return False
+    return True
+
+
 def interpret(source: Source, outcome: sandbox.RunOutcome, config: GradeConfig) -> GradeResult:
     """Turn what the child reported into a GradeResult (everything is judged here, in the grader)."""
     plan = config.plan
-    sandbox_report: dict[str, Any] = {}
-    loaded = fault = None
-    probes: dict[str, Any] = {}
-    done = False
-    for msg in outcome.messages:
-        if "sandbox" in msg and not sandbox_report:
-            sandbox_report = msg["sandbox"] if isinstance(msg["sandbox"], dict) else {}
-        elif "loaded" in msg and loaded is None and fault is None:
-            loaded = msg["loaded"] if isinstance(msg["loaded"], dict) else {}
-        elif "fault" in msg and loaded is None and fault is None:
-            fault = msg["fault"] if isinstance(msg["fault"], dict) else {}
-        elif "probe" in msg and loaded is not None and isinstance(msg.get("results"), list):
-            probes.setdefault(str(msg["probe"]), msg["results"])
-        elif msg.get("done") is True and loaded is not None:
-            done = True
-    base = dict(stdout=outcome.stdout, stderr=outcome.stderr, sha256=source.sha256,
-                sandbox=sandbox_report)
-    warnings = list(source.notes)
-    abnormal = None if done else _abnormal_end(outcome, limits=config.limits, started=bool(sandbox_report),
-                                               loaded=loaded is not None)
-    if fault is not None:
+    ch = read_channel(outcome.messages, list(plan.probes))
+    report = {**ch.sandbox, "limits": {"timeout_s": config.limits.timeout_s, "memory_mb": config.limits.memory_mb,
+                                       "output_cap_bytes": sandbox.OUTPUT_CAP}}
+    warnings = list(source.notes) + _isolation_warning(ch.sandbox)
+    base = dict(stdout=outcome.stdout, stderr=outcome.stderr, sha256=source.sha256, sandbox=report)
+    abnormal = None if ch.done and not ch.forged else _abnormal_end(outcome, ch, limits=config.limits)
+    if ch.refused:
+        missing = "; ".join(str(m) for m in ch.sandbox.get("missing", [])) or "unknown"
+        return _error_result(source.name, ErrorInfo("internal", f"{REFUSED}; missing: {missing}"), config,
+                             warnings=warnings, **base)
+    if ch.fault is not None and not ch.forged:
+        fault = ch.fault
         kind = fault.get("kind") if fault.get("kind") in ("syntax_error", "import_error", "missing_class",
                                                            "exited", "memory_limit") else "import_error"
         return _error_result(source.name, ErrorInfo(kind, str(fault.get("message", ""))[:4000],
-                                                    str(fault.get("traceback", ""))[:8000]), config, **base)
-    if loaded is None:
-        return _error_result(source.name, abnormal, config, **base)
-
-    warnings += [str(w)[:500] for w in loaded.get("warnings", [])][:20]
+                                                    str(fault.get("traceback", ""))[:8000]), config,
+                             warnings=warnings, **base)
+    if ch.loaded is None:
+        return _error_result(source.name, abnormal, config, warnings=warnings, **base)
+    warnings += [str(w)[:500] for w in ch.loaded.get("warnings", [])][:20]
     missing_reason = abnormal.message if abnormal else "the child did not report this case"
-    learner = {p.name: checks.decode_ops(probes.get(p.name), len(p.ops), missing_reason) for p in plan.probes}
+    learner = {p.name: checks.decode_ops(ch.probes.get(p.name), len(p.ops), missing_reason) for p in plan.probes}
     ref = {p.name: checks.decode_ops(raw, len(p.ops), "")
            for p, raw in ((p, reference.results_for(p)) for p in plan.probes)}
     evaluation = checks.evaluate(plan, learner, ref)
     diagnoses = diagnose.diagnose(plan, learner, ref, evaluation)
     judged = any(c.status in (Status.PASS, Status.FAIL) for c in evaluation.checks)
+    abnormal = abnormal or _out_of_memory(learner, config.limits)
     if abnormal:
         warnings.append(abnormal.message)
     return GradeResult(submission=source.name, status="graded" if judged or not abnormal else "error",
@@ -87,19 +140,42 @@ def interpret(source: Source, outcome: sandbox.RunOutcome, config: GradeConfig) 
                        conventions=evaluation.conventions, warnings=warnings, analysis=evaluation.analysis, **base)
 
 
+REFUSED = "not graded: isolation is required (--require-isolation) and this machine can't confine submissions fully"
+
+
+def _isolation_warning(report: dict[str, Any]) -> list[str]:
+    """One warning naming every protection that was not active (none when all were, or nothing was reported)."""
+    missing = [str(m)[:200] for m in report.get("missing", [])][:20] if isinstance(report.get("missing"), list) else []
+    if not missing:
+        return []
+    return ["the submission ran with incomplete confinement (grading went on): missing " + "; ".join(missing)]
+
+
+def _out_of_memory(learner: dict[str, list[checks.Op]], limits: sandbox.Limits) -> ErrorInfo | None:
+    """A learner call that raised MemoryError: the run is graded, and the result says the memory limit was hit."""
+    for name, ops in learner.items():
+        if any(op.status == "error" and op.error.get("type") == "MemoryError" for op in ops):
+            return ErrorInfo("memory_limit", f"the submission ran out of memory (limit {limits.memory_mb} MB) "
+                                             f"in case {name}; the checks that needed it score 0")
+    return None
+
+
 def _total(cs: list[Check], attr: str) -> float:
     return round(sum(getattr(c, attr) for c in cs), 6)
 
 
-def _abnormal_end(outcome: sandbox.RunOutcome, *, limits: sandbox.Limits, started: bool, loaded: bool) -> ErrorInfo:
+def _abnormal_end(outcome: sandbox.RunOutcome, ch: _Channel, *, limits: sandbox.Limits) -> ErrorInfo:
     """Why the child stopped before reporting completion. Its output is never consulted for results."""
-    stage = "while running the checks" if loaded else "while loading the submission"
+    stage = "while running the checks" if ch.loaded is not None else "while loading the submission"
     if outcome.timed_out:
         return ErrorInfo("timeout", f"stopped after the {limits.timeout_s:g} s time limit {stage} "
                                     "(an endless loop, or a very long computation?)")
-    if outcome.channel_error:
-        return ErrorInfo("crashed", f"{outcome.channel_error} {stage}; the results were discarded")
+    if outcome.channel_error or ch.forged:
+        what = outcome.channel_error if not ch.forged else "something other than the grader wrote to its results " \
+                                                           "channel"
+        return ErrorInfo("crashed", f"{what} {stage}; everything reported from there on was discarded")
     code = outcome.returncode
+    started = bool(ch.sandbox)
     if code is not None and code < 0:
         sig = _signal_name(-code)
         if -code == signal.SIGXCPU:
@@ -107,9 +183,12 @@ def _abnormal_end(outcome: sandbox.RunOutcome, *, limits: sandbox.Limits, starte
         if not started:
             return ErrorInfo("internal", f"the grader's child process died before loading your code ({sig})",
                              outcome.stderr[-4000:])
+        if -code == signal.SIGKILL:  # not the grader's (that is a timeout); in a PID namespace, not the learner's
+            return ErrorInfo("memory_limit", f"the process was killed by SIGKILL {stage}: most likely the system "
+                                             f"ran out of memory (the limit is {limits.memory_mb} MB)")
         return ErrorInfo("crashed", f"the process was killed by {sig} {stage}"
-                                    + (" (a segmentation fault: memory corruption, e.g. through ctypes)"
-                                       if -code == signal.SIGSEGV else ""))
+                                    + (" (a segmentation fault: memory corruption, e.g. through ctypes, or a "
+                                       "recursion too deep for the C stack)" if -code == signal.SIGSEGV else ""))
     if not started:
         return ErrorInfo("internal", "the grader's child process failed before loading your code",
                          outcome.stderr[-4000:])
@@ -125,10 +204,12 @@ def _signal_name(n: int) -> str:
 
 
 def _error_result(submission: str, error: ErrorInfo, config: GradeConfig, *, sha256: str = "", stdout: str = "",
-                  stderr: str = "", sandbox: dict | None = None, duration: float = 0.0) -> GradeResult:
+                  stderr: str = "", sandbox: dict | None = None, duration: float = 0.0,
+                  warnings: list[str] | None = None) -> GradeResult:
     """Nothing could be graded: every check is reported as not run, so the record keeps its full shape."""
     cs = [Check(s.id, s.group, Status.SKIPPED, 0.0, s.points, f"not run: {error.message.splitlines()[0]}"
                 if error.message else "not run", {}, s.hidden) for s in config.plan.checks]
     return GradeResult(submission=submission.rsplit("/", 1)[-1], status="error", score=0.0,
                        max_score=_total(cs, "max_points"), error=error, checks=cs, diagnoses=[], conventions=[],
-                       stdout=stdout, stderr=stderr, sandbox=sandbox or {}, sha256=sha256, duration_s=duration)
+                       stdout=stdout, stderr=stderr, warnings=warnings or [], sandbox=sandbox or {}, sha256=sha256,
+                       duration_s=duration)

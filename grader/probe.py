@@ -131,6 +131,11 @@ def _op_train(cls, state, op):
 
 _OPS: dict[str, Callable] = {"new": _op_new, "set": _op_set, "forward": _op_forward, "backward": _op_backward,
                              "train": _op_train}
+# The fields of each op's {"ok": ...} result, and their JSON types (the grader checks them on arrival).
+RESULT_FIELDS: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "new": {"params": dict, "hidden_size": dict}, "set": {"params": dict, "adapted": dict},
+    "forward": {"value": dict}, "backward": {"params": dict, "returned": (str, type(None)), "rebound": list},
+    "train": {"outputs": list, "params": dict}}
 
 
 def describe_exception(e: BaseException, labels: frozenset[str]) -> dict[str, str]:
@@ -142,6 +147,8 @@ def describe_exception(e: BaseException, labels: frozenset[str]) -> dict[str, st
         if f.line:
             lines.append(f"    {f.line.strip()}")
     message = _safe_str(e)
+    if isinstance(e, SystemExit):  # "SystemExit: 3" says little to someone who wrote sys.exit(3)
+        message = f"sys.exit({message}) was called; a method must return, not end the program"
     lines.append(f"{type(e).__name__}: {message}" if message else type(e).__name__)
     lines += [str(n) for n in getattr(e, "__notes__", [])[:3]]
     where = f"{frames[-1].filename}, line {frames[-1].lineno}" if frames else ""
@@ -258,7 +265,8 @@ def child_main(plan: dict[str, Any], results_fd: int, early: dict[str, Any]) -> 
     """Finish confinement, then load and probe the submission, reporting on `results_fd`. Never returns."""
     from grader import confine
 
-    report = confine.apply(plan["limits"], early)
+    report = confine.apply(plan["limits"], early, keep_fd=results_fd, scratch=plan["scratch"],
+                           protect=(plan["grader_root"],))
 
     def send(msg: dict[str, Any]) -> None:
         data = wire.dumps(msg)
@@ -266,6 +274,9 @@ def child_main(plan: dict[str, Any], results_fd: int, early: dict[str, Any]) -> 
             data = data[os.write(results_fd, data):]
 
     send({"sandbox": report})
+    if plan.get("require_isolation") and not report.get("isolated"):
+        send({"refused": True})  # before any learner code runs
+        os._exit(0)
     # The learner gets an empty stdin and none of the grader's paths on sys.path.
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)

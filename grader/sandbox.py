@@ -79,7 +79,8 @@ def run_child(plan: dict[str, Any], limits: Limits) -> RunOutcome:
     start = time.monotonic()
     scratch = tempfile.mkdtemp(prefix="grader-scratch-")
     read_fd, write_fd = os.pipe()
-    payload = json.dumps({**plan, "limits": limits.to_plan(), "grader_root": GRADER_ROOT}).encode()
+    payload = json.dumps({**plan, "limits": limits.to_plan(), "grader_root": GRADER_ROOT,
+                          "scratch": scratch}).encode()
     env = child_env() | {"HOME": scratch, "TMPDIR": scratch}
     try:
         proc = subprocess.Popen(
@@ -91,8 +92,7 @@ def run_child(plan: dict[str, Any], limits: Limits) -> RunOutcome:
     try:
         return _collect(proc, read_fd, payload, limits, start)
     finally:
-        _kill_group(proc)
-        proc.wait()
+        _stop(proc)
         shutil.rmtree(scratch, ignore_errors=True)
 
 
@@ -118,12 +118,11 @@ def _collect(proc: subprocess.Popen, read_fd: int, payload: bytes, limits: Limit
             # The child is gone; anything still holding our pipes is a descendant it left behind.
             exited_at = now
             _kill_group(proc)
-        if exited_at is not None and now > exited_at + 1.0:
+        if exited_at is not None and now > exited_at + 0.5:
             break
         if now >= deadline and exited_at is None:
             timed_out = True
-            _kill_group(proc)
-            proc.wait()
+            _stop(proc)
             continue
         for key, _ in sel.select(timeout=max(0.0, min(0.2, deadline - now))):
             if key.data is None:  # the plan, going to the child's stdin
@@ -138,7 +137,7 @@ def _collect(proc: subprocess.Popen, read_fd: int, payload: bytes, limits: Limit
                     proc.stdin.close()
                 continue
             try:
-                data = os.read(key.fd, 65536)
+                data = os.read(key.fd, 1 << 20)
             except BlockingIOError:
                 continue
             if not data:
@@ -179,6 +178,21 @@ def _parse_channel(data: bytes) -> tuple[list[dict[str, Any]], str | None]:
             return messages, "the results channel carried something that is not a grader message"
         messages.append(msg)
     return messages, None
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """End the child and everything it started. SIGTERM goes to the supervisor (it runs no learner code, and
+    learner code runs at a lower priority): it kills the worker, PID 1 of the submission's PID namespace, and
+    exits once the kernel has killed every process in there. Whatever is left after half a second (no
+    namespaces, or no answer) gets SIGKILL."""
+    if proc.poll() is None:
+        try:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=0.5)
+        except subprocess.TimeoutExpired:
+            pass
+    _kill_group(proc)
+    proc.wait()
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

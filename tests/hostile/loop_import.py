@@ -1,0 +1,3 @@
+"""Hostile: an endless loop at import. Expected: timeout while loading."""
+while True:
+    pass
