@@ -703,9 +703,11 @@ def _explain(runs: list[BackwardRun], base: Mutant, clip: Clipping | None, leaks
         if n.split(":")[0] not in TEXT:  # a detail of a forward misconception (reported there), not one itself
             continue
         without = _fit(runs, base, tuple(x for x in best.names if x != n), clip)
-        evidence = {"misfit_with": best.residual, "misfit_without": without.residual,
-                    "explained_together_with": [x.split(":")[0] for x in best.names
-                                                if x != n and x in STRUCTURAL]}
+        # Relative misfit of the learner's updates with the mistake switched on in the model, and off.
+        evidence: dict[str, Any] = {"misfit_with_this_mistake": best.residual, "misfit_without_it": without.residual}
+        others = [x.split(":")[0] for x in best.names if x != n and x in STRUCTURAL]
+        if others:
+            evidence["explained_together_with"] = others
         if n.startswith("tanh_derivative:"):
             v = n.split(":", 1)[1]
             found.append(make("tanh_derivative", {**evidence, "variant": v}, variant=TANH_VARIANTS[v]))

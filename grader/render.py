@@ -128,7 +128,7 @@ def _view(d: dict[str, Any]) -> dict[str, Any]:
                                                       "max_points": sum(c["max_points"] for c in cs)}
                                                      for g, cs in groups.items()],
             "diagnoses": [{**x, "title": TITLES.get(x["id"], x["id"].replace("_", " ")),
-                           "evidence_rows": _evidence_rows(x.get("evidence") or {})} for x in d["diagnoses"]],
+                           "evidence": _evidence(x.get("evidence") or {})} for x in d["diagnoses"]],
             "parameters": _parameter_rows(analysis, charts), "predictions": _prediction_charts(analysis, charts),
             "losses": _loss_charts(analysis, charts), "tracebacks": _tracebacks(d),
             "stdout": _cut(d.get("stdout", "")), "stderr": _cut(d.get("stderr", ""))}
@@ -148,8 +148,13 @@ def _verdict_line(d: dict[str, Any]) -> str:
     return line + "."
 
 
-def _evidence_rows(evidence: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(k.replace("_", " "), _compact(v)) for k, v in evidence.items()]
+def _evidence(evidence: dict[str, Any]) -> dict[str, Any]:
+    """Key/value rows, and the per-probe numbers ("…_by_probe") gathered into one table, a row per probe."""
+    columns = [k for k, v in evidence.items() if k.endswith("_by_probe") and isinstance(v, dict)]
+    probes = list(dict.fromkeys(p for k in columns for p in evidence[k]))
+    return {"rows": [(k.replace("_", " "), _compact(v)) for k, v in evidence.items() if k not in columns],
+            "columns": [k[:-len("_by_probe")].replace("_", " ") for k in columns],
+            "probes": [(p, [_compact(evidence[k].get(p)) for k in columns]) for p in probes]}
 
 
 def _compact(v: Any) -> str:

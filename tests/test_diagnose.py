@@ -97,7 +97,7 @@ def test_clipping_limit_and_fixed_learning_rate_are_measured():
 def test_structural_evidence_shows_the_misfit_with_and_without():
     d = by_id(graded(wrong("tanh_derivative__row")))["tanh_derivative"]
     assert d.evidence["variant"] == "one_minus_h" and "1 − h" in d.message
-    assert d.evidence["misfit_with"] < 1e-6 < 0.01 < d.evidence["misfit_without"]
+    assert d.evidence["misfit_with_this_mistake"] < 1e-6 < 0.01 < d.evidence["misfit_without_it"]
     assert "1 − h²" not in d.hint and "1 - h**2" not in d.hint  # the hint asks; it does not answer
 
 
