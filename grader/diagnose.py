@@ -130,7 +130,6 @@ ORDER = ("not_implemented", "init_changed", "output_activation", "missing_recurr
          "only_last_step_loss", "truncated_bptt", "tanh_derivative", "whh_gradient_uses_current_state",
          "initial_state_aliased", "biases_not_updated", "updates_inside_time_loop", "gradient_clipping",
          "learning_rate_ignored", "backward_mismatch")
-NOT_IMPLEMENTED = Diagnosis("not_implemented", *TEXT["not_implemented"])
 
 FORWARD_TOL = 1e-4  # relative; float32 forwards land near 1e-6, the smallest misconception near 1e-2
 FIT_TOL = 2e-3      # relative; float32 updates land near 1e-5, the smallest misconception near 1e-2
@@ -157,7 +156,9 @@ def diagnose(plan: Plan, learner: dict[str, list[Op]], reference: dict[str, list
 def _diagnose(plan: Plan, learner: dict[str, list[Op]], reference: dict[str, list[Op]]) -> list[Diagnosis]:
     found = _init_changed(plan, learner, reference)
     if _not_implemented(learner):
-        return [make("not_implemented", {"forward": _first_error(learner), "backward": _first_error(learner)})] + found
+        evidence = {"forward": _what_happened(learner, "forward/basic", 2),
+                    "backward": _what_happened(learner, "conventions/backward_alone", 2)}
+        return [make("not_implemented", evidence)] + found
     forward_model, forward_found = _diagnose_forward(_forward_runs(plan, learner))
     leaks = any(d.id == "hidden_state_not_reset" for d in forward_found)
     own = own_gradient(plan, learner)
@@ -329,12 +330,12 @@ def _unchanged(before: dict[str, Any], after: dict[str, Any]) -> bool:
                and before[n].shape == after[n].shape and np.array_equal(before[n], after[n]) for n in before)
 
 
-def _first_error(learner: dict[str, list[Op]]) -> str:
-    for ops in learner.values():
-        for op in ops:
-            if op.status == "error":
-                return f"{op.error.get('type')}: {op.error.get('message')}"[:200]
-    return ""
+def _what_happened(learner: dict[str, list[Op]], probe: str, i: int) -> str:
+    """One call's outcome in a few words: the exception it raised, or what it returned."""
+    op = learner[probe][i]
+    if op.status == "error":
+        return f"{op.error.get('type')}: {op.error.get('message')}"[:200].rstrip(": ")
+    return "changed no parameter" if "params" in op.value else "returned None"
 
 
 def _init_changed(plan: Plan, learner: dict[str, list[Op]], reference: dict[str, list[Op]]) -> list[Diagnosis]:
