@@ -284,10 +284,13 @@ def _forward_runs(plan: Plan, learner: dict[str, list[Op]]) -> list[ForwardRun]:
 
 
 def _backward_runs(plan: Plan, learner: dict[str, list[Op]]) -> list[BackwardRun]:
-    """Every probe that injects weights, runs forward then backward once: backward/* and diagnose/*."""
+    """Every probe that injects weights, runs forward then backward once: backward/* and diagnose/*. Hidden cases
+    are left out, so that no evidence tells their numbers."""
     runs = []
     for p in plan.probes:
         ops = learner.get(p.name, [])
+        if p.name.startswith("hidden"):
+            continue
         if [o["op"] for o in p.ops] != ["new", "set", "forward", "backward"] or not _ok(ops, 4):
             continue
         before, after = _read_params(ops[1].value, p.meta["sizes"]), _read_params(ops[3].value, p.meta["sizes"])
