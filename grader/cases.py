@@ -150,8 +150,9 @@ def build_probes() -> list[Probe]:
 
 def diagnostic_probes() -> list[Probe]:
     """Not scored; diagnose.py reads them. backward/basic's data again at 5× its learning rate (an update that
-    doesn't scale with lr ignores it, one that isn't proportional is applied inside the time loop), and targets
-    100× larger, so that gradients reach far beyond the usual clipping limits (±1, ±5)."""
+    doesn't scale with lr ignores it, one that isn't proportional is applied inside the time loop); targets 100×
+    larger, so that gradients reach far beyond the usual clipping limits (±1, ±5); finite differences through the
+    learner's own forward."""
     return [backward_probe("diagnose/learning_rate_5x", 201, (3, 4, 1), 6, 0.05),
             backward_probe("diagnose/large_gradient", 205, (2, 4, 2), 4, 0.001, target_scale=100.0),
             finite_difference_probe("diagnose/finite_differences", 206, (2, 3, 1), 3, 0.01)]

@@ -110,6 +110,17 @@ def test_report_of_a_wrong_submission_shows_diagnoses_verdicts_and_pictures(wron
     assert s.classes.get("tr.bad", 0) > 10 and "beyond the tolerance" in text
 
 
+def test_per_parameter_verdicts_locate_the_wrong_updates():
+    result = grade_file(os.path.join(SUBMISSIONS, "wrong", "truncated_bptt__col.py"))
+    verdicts = result.analysis["verdicts"]
+    assert {k for k, v in verdicts.items() if v["passed"]} == {"W_hy", "b_y"}  # no time in their gradients
+    for name in ("W_xh", "W_hh", "b_h"):
+        v = verdicts[name]
+        assert v["probe"].startswith("backward/") and v["rel_err"] > 0.01 and v["max_abs_err"] > v["tolerance"]
+        assert abs(v["actual_at"] - v["expected_at"]) == pytest.approx(v["max_abs_err"])
+        assert len(v["worst_index"]) == 2
+
+
 def test_report_of_a_correct_submission_says_so_and_has_no_diagnoses():
     result = grade_file(os.path.join(SUBMISSIONS, "correct", "out_T_O.py"))
     s = parse(to_html(result))
