@@ -152,7 +152,41 @@ def build_probes() -> list[Probe]:
     probes += [official_probe(c) for c in official_cases()]
     # Not scored: tells whether backward needs a forward first (the report names the convention).
     probes.append(backward_probe("conventions/backward_alone", 401, (2, 4, 1), 3, 0.01, forward_first=False))
+    probes += diagnostic_probes()
     return probes
+
+
+def diagnostic_probes() -> list[Probe]:
+    """Not scored; diagnose.py reads them. backward/basic's data again at 5× its learning rate (an update that
+    doesn't scale with lr ignores it, one that isn't proportional is applied inside the time loop); targets 100×
+    larger, so that gradients reach far beyond the usual clipping limits (±1, ±5); finite differences through the
+    learner's own forward."""
+    return [backward_probe("diagnose/learning_rate_5x", 201, (3, 4, 1), 6, 0.05),
+            backward_probe("diagnose/large_gradient", 205, (2, 4, 2), 4, 0.001, target_scale=100.0),
+            finite_difference_probe("diagnose/finite_differences", 206, (2, 3, 1), 3, 0.01)]
+
+
+def finite_difference_probe(name: str, seed: int, sizes, t: int, lr: float, eps: float = 1e-3) -> Probe:
+    """The learner's own forward at every parameter entry nudged by ±eps (a fresh instance each time, so a state
+    leaking between calls can't blur it), then one forward + backward at the unperturbed weights. The grader turns
+    the outputs into a central-difference gradient of ½Σ(ŷ − y)²: is backward the gradient of this forward?"""
+    rng = np.random.default_rng(seed)
+    params = random_params(rng, sizes)
+    x, y = _sequence(rng, t, sizes[0]), _sequence(rng, t, sizes[2])
+    ops: list[dict[str, Any]] = []
+    entries = [(k, idx) for k in PARAMS for idx in np.ndindex(params[k].shape)]
+    for k, idx in entries:
+        for sign in (1, -1):
+            nudged = {n: v.copy() for n, v in params.items()}
+            nudged[k][idx] += sign * eps
+            ops += [{"op": "new", "sizes": list(sizes), "seed": seed},
+                    {"op": "set", "params": {n: _enc(v) for n, v in nudged.items()}},
+                    {"op": "forward", "x": _enc(x)}]
+    ops += [{"op": "new", "sizes": list(sizes), "seed": seed},
+            {"op": "set", "params": {n: _enc(v) for n, v in params.items()}},
+            {"op": "forward", "x": _enc(x)}, {"op": "backward", "x": _enc(x), "y": _enc(y), "lr": lr}]
+    return Probe(name, tuple(ops), seed, {"sizes": sizes, "params": params, "x": x, "y": y, "lr": lr, "eps": eps,
+                                          "entries": entries})
 
 
 def build_checks() -> list[CheckSpec]:

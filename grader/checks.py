@@ -92,7 +92,25 @@ def evaluate(plan: Plan, learner: dict[str, list[Op]], reference: dict[str, list
             status, message, details = v.status, v.message, v.details
         points = spec.points if status is Status.PASS else 0.0
         checks.append(Check(spec.id, spec.group, status, points, spec.points, message, details, spec.hidden))
+    ctx.analysis["verdicts"] = parameter_verdicts(ctx.analysis["parameters"])
     return Evaluation(checks, sorted(ctx.conventions | ctx.unambiguous_output_conventions()), ctx.analysis)
+
+
+def parameter_verdicts(parameters: dict[str, dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Per parameter, over the backward probes that compared it: right only if right in every one, with the
+    comparison whose error is largest relative to the reference (its probe, error, worst entry). Parameters no
+    backward probe could compare are left out."""
+    out: dict[str, dict[str, Any]] = {}
+    for name in PARAMS:
+        seen = [(probe, v[name]) for probe, v in parameters.items() if probe.startswith("backward/") and name in v]
+        if not seen:
+            continue
+        probe, worst = max(seen, key=lambda pv: (not pv[1]["passed"], pv[1]["rel_err"] if pv[1]["rel_err"]
+                                                  is not None else float("inf"), pv[1]["max_abs_err"]))
+        out[name] = {"passed": all(v["passed"] for _, v in seen), "probe": probe, "probes": len(seen),
+                     **{k: worst[k] for k in ("max_abs_err", "rel_err", "worst_index", "expected_at", "actual_at",
+                                              "tolerance")}}
+    return out
 
 
 class _Context:

@@ -93,12 +93,38 @@ def to_terminal(result: GradeResult, *, colour: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Short names for the diagnoses in the report's headings; the message and hint come with the result.
+TITLES = {
+    "not_implemented": "forward and backward are not written yet",
+    "init_changed": "__init__ differs from the starter's",
+    "output_activation": "an activation on the output layer",
+    "missing_recurrence": "the recurrent term is missing",
+    "hidden_state_not_reset": "the hidden state leaks between calls",
+    "forward_mismatch": "the forward pass is off",
+    "gradient_ascent": "the update goes uphill",
+    "loss_missing_half": "the ½ of the loss is missing",
+    "loss_mean_over_time": "the loss is averaged over time",
+    "loss_mean_over_outputs": "the loss is averaged over the outputs",
+    "only_last_step_loss": "only the last step's error is used",
+    "truncated_bptt": "no gradient through time",
+    "tanh_derivative": "the derivative of tanh is wrong",
+    "whh_gradient_uses_current_state": "W_hh's gradient uses h_t, not h_t−1",
+    "initial_state_aliased": "h_0 is read from the end of the sequence",
+    "biases_not_updated": "the biases are not updated",
+    "updates_inside_time_loop": "updates inside the time loop",
+    "gradient_clipping": "the gradient is clipped",
+    "learning_rate_ignored": "the learning rate is ignored",
+    "backward_mismatch": "the updates are off",
+}
+OUTPUT_SHOWN = 6000      # characters of stdout/stderr the report shows; the JSON keeps what the sandbox kept
+ENTRIES_SHOWN = 24       # rows of an expected-vs-got table before it is cut
+FORWARD_CHARTS = 3       # forward cases (no targets) drawn where the outputs are off
+
+
 def to_html(result: GradeResult, *, learner_view: bool = True) -> str:
+    """One self-contained HTML page (CSS inlined, pictures as inline SVG, no external resource)."""
     data = to_dict(result, learner_view=learner_view)
-    groups: dict[str, list] = {}
-    for c in data["checks"]:  # in plan order, which is the order a learner works through the kata
-        groups.setdefault(c["group"], []).append(c)
-    return render_template("report.html.j2", r=data, groups=list(groups.items()))
+    return render_template("report.html.j2", r=data, v=_view(data))
 
 
 def render_template(name: str, **context: Any) -> str:
@@ -109,7 +135,159 @@ def render_template(name: str, **context: Any) -> str:
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["points"] = _fmt_points
     env.filters["num"] = lambda x: "—" if x is None else f"{x:.6g}"
+    env.filters["pct"] = lambda x: "—" if x is None else f"{100 * x:.3g} %"
     return env.get_template(name).render(css=_read(os.path.join(TEMPLATES, "report.css")), **context)
+
+
+def _view(d: dict[str, Any]) -> dict[str, Any]:
+    """What the template shows, derived from the result dict only."""
+    from grader import charts
+
+    groups: dict[str, list] = {}
+    for c in d["checks"]:  # in plan order, which is the order a learner works through the kata
+        groups.setdefault(c["group"], []).append({**c, "tables": [_entries(cmp) for cmp in
+                                                                   c["details"].get("comparisons", [])]})
+    analysis = d.get("analysis") or {}
+    return {"verdict": _verdict_line(d), "groups": [{"name": g, "checks": cs,
+                                                      "points": sum(c["points"] for c in cs),
+                                                      "max_points": sum(c["max_points"] for c in cs)}
+                                                     for g, cs in groups.items()],
+            "diagnoses": [{**x, "title": TITLES.get(x["id"], x["id"].replace("_", " ")),
+                           "evidence": _evidence(x.get("evidence") or {})} for x in d["diagnoses"]],
+            "parameters": _parameter_rows(analysis, charts), "predictions": _prediction_charts(analysis, charts),
+            "losses": _loss_charts(analysis, charts), "tracebacks": _tracebacks(d),
+            "stdout": _cut(d.get("stdout", "")), "stderr": _cut(d.get("stderr", ""))}
+
+
+def _verdict_line(d: dict[str, Any]) -> str:
+    if d["status"] == "error":
+        return f"Could not be graded: {d['error']['message'].splitlines()[0] if d['error'] else 'unknown error'}"
+    failed = [c for c in d["checks"] if c["status"] != "pass"]
+    if not failed:
+        return "Every check passes: your forward pass, your BPTT and your updates match the reference."
+    line = f"{len(failed)} of {len(d['checks'])} checks did not pass"
+    if d["diagnoses"]:
+        names = [TITLES.get(x["id"], x["id"]) for x in d["diagnoses"]]
+        line += f"; most likely because {names[0]}" + (f" (and {len(names) - 1} more finding"
+                                                         f"{'s' if len(names) > 2 else ''})" if len(names) > 1 else "")
+    return line + "."
+
+
+def _evidence(evidence: dict[str, Any]) -> dict[str, Any]:
+    """Key/value rows, and the per-probe numbers ("…_by_probe") gathered into one table, a row per probe."""
+    columns = [k for k, v in evidence.items() if k.endswith("_by_probe") and isinstance(v, dict)]
+    probes = list(dict.fromkeys(p for k in columns for p in evidence[k]))
+    return {"rows": [(k.replace("_", " "), _compact(v)) for k, v in evidence.items() if k not in columns],
+            "columns": [k[:-len("_by_probe")].replace("_", " ") for k in columns],
+            "probes": [(p, [_compact(evidence[k].get(p)) for k in columns]) for p in probes]}
+
+
+def _compact(v: Any) -> str:
+    if isinstance(v, dict):
+        return "; ".join(f"{k}: {_compact(x)}" for k, x in v.items())
+    if isinstance(v, list):
+        return "[" + ", ".join(_compact(x) for x in v) + "]"
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return "—" if v is None else str(v)
+
+
+def _entries(cmp: dict[str, Any]) -> dict[str, Any]:
+    """Expected vs got, one row per entry, mismatches (beyond the tolerance) marked. Long tables keep their start
+    and their worst entries, with a row saying how many were left out."""
+    import numpy as np
+
+    expected, actual = np.asarray(cmp["expected"], dtype=float), np.asarray(cmp["actual"], dtype=float)
+    if expected.shape != actual.shape:
+        return {"rows": [], "omitted": 0}
+    diff = np.abs(actual - expected)
+    order = list(np.ndindex(expected.shape)) if expected.ndim else [()]
+    keep = set(order[:ENTRIES_SHOWN])
+    if len(order) > ENTRIES_SHOWN:
+        worst = sorted(order, key=lambda i: -diff[i])[:6]
+        keep = set(order[:ENTRIES_SHOWN - len(worst)]) | set(worst)
+    rows, last = [], -1
+    for n, i in enumerate(order):
+        if i not in keep:
+            continue
+        if n != last + 1:
+            rows.append({"gap": n - last - 1})
+        rows.append({"index": ", ".join(map(str, i)), "expected": float(expected[i]), "actual": float(actual[i]),
+                     "bad": bool(diff[i] > cmp["tolerance"])})
+        last = n
+    if last != len(order) - 1:
+        rows.append({"gap": len(order) - 1 - last})
+    return {"rows": rows, "bad": int(np.sum(diff > cmp["tolerance"])), "total": len(order)}
+
+
+def _parameter_rows(analysis: dict[str, Any], charts) -> list[dict[str, Any]]:
+    rows = []
+    for name, verdict in (analysis.get("verdicts") or {}).items():
+        comparison = (analysis.get("parameters") or {}).get(verdict["probe"], {}).get(name, {})
+        heat = None
+        if comparison.get("error_map") and isinstance(comparison["error_map"][0], list):
+            heat = charts.heat_map(comparison["error_map"], comparison["expected"], comparison["tolerance"])
+        rows.append({"name": name, **verdict, "heat": heat})
+    return rows
+
+
+def _prediction_charts(analysis: dict[str, Any], charts) -> list[dict[str, Any]]:
+    """Per case with targets (the published ones): targets, the expected outputs and the learner's, per output.
+    Forward cases without targets are drawn too where the learner's outputs are off (more than 0.1 %)."""
+    import numpy as np
+
+    out, off_cases = [], 0
+    for case, f in (analysis.get("forward") or {}).items():
+        expected, actual = np.asarray(f["expected"], dtype=float), np.asarray(f["actual"], dtype=float)
+        off = expected.shape == actual.shape and expected.size and \
+            np.max(np.abs(actual - expected)) > 1e-3 * max(np.max(np.abs(expected)), 1e-12)
+        if "targets" not in f and (not off or off_cases == FORWARD_CHARTS) or expected.ndim != 2 or len(expected) < 2:
+            continue
+        off_cases += "targets" not in f
+        # A case without targets shows its first output only: enough to see where the curves part.
+        for o in range(expected.shape[1] if "targets" in f else 1):
+            series = [{"name": "target y", "values": [r[o] for r in f["targets"]], "role": "target"}] \
+                if "targets" in f else []
+            series += [{"name": "expected ŷ", "values": list(expected[:, o]), "role": "expected"},
+                       {"name": "your ŷ", "values": list(actual[:, o]), "role": "actual"}]
+            chart = charts.line_chart(series, x_label="time step t", y_label="output", log_y=False)
+            if chart:
+                out.append({"title": case + (f", output {o}" if expected.shape[1] > 1 else ""), "chart": chart})
+    return out
+
+
+def _loss_charts(analysis: dict[str, Any], charts) -> list[dict[str, Any]]:
+    out = []
+    for case, curves in (analysis.get("training") or {}).items():
+        chart = charts.line_chart([{"name": "reference", "values": curves.get("reference") or [], "role": "expected"},
+                                   {"name": "yours", "values": curves.get("learner") or [], "role": "actual"}],
+                                  x_label="epoch", y_label="loss ½Σ(ŷ − y)²", x_start=1)
+        if chart:
+            out.append({"title": case, "chart": chart})
+    return out
+
+
+def _tracebacks(d: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each distinct traceback once (they show the learner's own lines only), with the checks that hit it."""
+    seen: dict[str, dict[str, Any]] = {}
+
+    def add(tb: str, where: str) -> None:
+        # The same fault in several training runs differs only in its "(in epoch 1 of N)" note.
+        key = "\n".join(line for line in tb.splitlines() if not line.startswith("(in epoch "))
+        seen.setdefault(key, {"text": tb, "checks": []})["checks"].append(where)
+
+    if d.get("error") and d["error"].get("traceback") and d["error"]["kind"] != "internal":
+        add(d["error"]["traceback"], "loading")
+    for c in d["checks"]:
+        if c["details"].get("traceback"):
+            add(c["details"]["traceback"], c["id"])
+    return list(seen.values())
+
+
+def _cut(text: str) -> dict[str, Any]:
+    if len(text) <= OUTPUT_SHOWN:
+        return {"text": text, "cut": 0}
+    return {"text": text[:OUTPUT_SHOWN], "cut": len(text) - OUTPUT_SHOWN}
 
 
 def _read(path: str) -> str:
