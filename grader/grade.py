@@ -19,6 +19,10 @@ from grader.result import Check, ErrorInfo, GradeResult, Status
 from grader.submission import LoadFault, Source, read_submission
 
 
+DIAGNOSIS_FAILED = ("the grader could not work out what the failures mean (a bug in the grader's diagnosis, "
+                    "not in your code); the checks and the score are unaffected")
+
+
 def grade_path(path: str, config: GradeConfig) -> GradeResult:
     start = time.monotonic()
     try:
@@ -129,7 +133,11 @@ def interpret(source: Source, outcome: sandbox.RunOutcome, config: GradeConfig) 
     ref = {p.name: checks.decode_ops(raw, len(p.ops), "")
            for p, raw in ((p, reference.results_for(p)) for p in plan.probes)}
     evaluation = checks.evaluate(plan, learner, ref)
-    diagnoses = diagnose.diagnose(plan, learner, ref, evaluation)
+    try:
+        diagnoses = diagnose.diagnose(plan, learner, ref, evaluation)
+    except Exception:  # a grader bug in the diagnosis must not cost the learner the grade itself
+        diagnoses = []
+        warnings.append(DIAGNOSIS_FAILED)
     judged = any(c.status in (Status.PASS, Status.FAIL) for c in evaluation.checks)
     abnormal = abnormal or _out_of_memory(learner, config.limits)
     if abnormal:

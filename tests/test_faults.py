@@ -58,3 +58,15 @@ def test_wrong_init_signature_is_named(grade_code):
     assert result.error.kind == "missing_class"
     assert "SimpleRNN.__init__(self, n) can't be called as SimpleRNN(input_size, hidden_size, output_size)" \
         in result.error.message
+
+
+def test_a_diagnosis_bug_keeps_the_grade(grade_code, monkeypatch):
+    from grader import diagnose, grade
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(diagnose, "diagnose", broken)
+    result = grade_code(reference_code().replace("db_y += dy", "db_y += 2 * dy"))
+    assert result.status == "graded" and 0 < result.score < 100
+    assert result.diagnoses == [] and grade.DIAGNOSIS_FAILED in result.warnings
