@@ -79,6 +79,9 @@ def to_terminal(result: GradeResult, *, colour: bool = False) -> str:
             msg = c.message if len(c.message) < 220 else c.message[:217] + "..."
             pts = f"{_fmt_points(c.points)}/{_fmt_points(c.max_points)}"
             lines.append(f"  {paint(_COLOUR[c.status], _MARK[c.status])}  {c.id:<28} {pts:>6}  {msg}")
+    verdicts = (result.analysis or {}).get("verdicts") or {}
+    if verdicts and not all(v.get("passed") for v in verdicts.values()):
+        lines.append("  updates by parameter: " + "; ".join(_verdict_word(name, v) for name, v in verdicts.items()))
     for d in result.diagnoses:
         lines.append(paint("36", f"  diagnosis [{d.id}]: {d.message}"))
         if d.hint:
@@ -91,6 +94,15 @@ def to_terminal(result: GradeResult, *, colour: bool = False) -> str:
         lines.append(paint("31", f"  the run ended early ({result.error.kind}): {result.error.message}"))
     lines.append(paint("1", f"Score: {_fmt_points(result.score)}/{_fmt_points(result.max_score)}"))
     return "\n".join(lines) + "\n"
+
+
+def _verdict_word(name: str, v: dict[str, Any]) -> str:
+    if v.get("passed"):
+        return f"{name} right"
+    rel = v.get("rel_err")
+    off = f"{100 * rel:.3g} % off" if rel is not None else f"off by {v.get('max_abs_err', 0):.3g}"
+    where = ", ".join(map(str, v.get("worst_index") or []))
+    return f"{name} wrong ({off} at [{where}])"
 
 
 # Short names for the diagnoses in the report's headings; the message and hint come with the result.

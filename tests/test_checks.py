@@ -74,3 +74,12 @@ def test_renamed_parameters_skip_injection_checks_with_a_reason(grade_code):
     assert "after __init__, W_xh is missing" in checks["init/shapes"].message
     assert checks["forward/basic"].status.value == "skipped"
     assert "SimpleRNN has no W_xh after __init__ (see init/shapes)" in checks["forward/basic"].message
+
+
+def test_terminal_summary_gives_per_parameter_verdicts(grade_code):
+    from grader import render
+
+    text = render.to_terminal(grade_code(REF.replace("db_y += dy", "db_y += 1.02 * dy")))
+    line = next(ln for ln in text.splitlines() if ln.strip().startswith("updates by parameter:"))
+    assert "W_xh right" in line and "b_h right" in line
+    assert "b_y wrong (2 % off at [0, 0])" in line
