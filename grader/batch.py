@@ -7,12 +7,14 @@ the file's sha256 and a fingerprint of the grading settings (settings.fingerprin
 the rest, so its gradebook equals that of an uninterrupted run. A submission that breaks anything, the grader's
 own worker process included, becomes a result that says so; the batch goes on.
 
-Grades don't depend on --jobs: every submission is graded the same way in a worker process of its own (whose
-global state, numpy's random generator included, no other submission shares), and the gradebook is written from
-the stored results in student order.
+Grades don't depend on --jobs: every submission is graded the same way, its code in a confined child of its own
+(whose global state, numpy's random generator included, no other submission shares), and the gradebook is written
+from the stored results in student order. Each worker forks those children from a fork server of its own
+(forkserver.py: numpy imported once, nothing secret held), and the reference runs once, in the parent.
 """
 from __future__ import annotations
 
+import atexit
 import collections
 import hashlib
 import multiprocessing
@@ -27,7 +29,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import TextIO
 
-from grader import export, grade, gradebook, layout, render, storage
+from grader import export, forkserver, grade, gradebook, layout, reference, render, sandbox, storage
+from grader.cases import Plan
 from grader.config import GradeConfig
 from grader.gradebook import REPORT, RESULT
 from grader.result import ErrorInfo, GradeResult
@@ -45,6 +48,7 @@ class Options:
     junit: str | None = None
     visibility: str = "visible"     # Gradescope visibility of public and of hidden checks
     hidden_visibility: str = "after_due_date"
+    fork_server: bool = True        # each worker forks children from a warm server (forkserver.py)
 
 
 @dataclass(frozen=True)
@@ -116,10 +120,12 @@ def _grade_all(todo: list[layout.Entry], options: Options, config: GradeConfig, 
     """Grade `todo` with `jobs` worker processes, at most 2 × jobs submissions queued at once (memory stays
     flat). A worker that dies breaks its pool: the submissions in flight there are retried once in a fresh pool,
     then recorded as internal errors. Returns False when interrupted by Ctrl-C."""
+    if not todo:
+        return True
     queue = collections.deque(todo)
     attempts: dict[str, int] = collections.Counter()
     pending: dict[Future, tuple[layout.Entry, ProcessPoolExecutor]] = {}
-    pool = _pool(jobs)
+    pool = make_pool(jobs, config, options.fork_server)
     try:
         while queue or pending:
             while queue and len(pending) < 2 * jobs:
@@ -135,7 +141,7 @@ def _grade_all(todo: list[layout.Entry], options: Options, config: GradeConfig, 
                     if owner is pool:
                         progress.note("a grading process died; the submissions it held are graded again")
                         pool.shutdown(wait=False, cancel_futures=True)
-                        pool = _pool(jobs)
+                        pool = make_pool(jobs, config, options.fork_server)
                     if attempts[e.student] < 2:
                         queue.appendleft(e)
                     else:
@@ -154,15 +160,39 @@ def _grade_all(todo: list[layout.Entry], options: Options, config: GradeConfig, 
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _pool(jobs: int) -> ProcessPoolExecutor:
+def make_pool(jobs: int, config: GradeConfig, fork_server: bool) -> ProcessPoolExecutor:
+    """`jobs` worker processes, each with its own fork server (or fresh children), all given the reference's
+    results, computed here once for the run (cached in this process). Tasks call worker_runner()."""
     # spawn: a worker is a fresh interpreter, never a fork of this process and its threads.
     return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_worker_init)
+                               initializer=_worker_init,
+                               initargs=(config.plan, reference.results_for_plan(config.plan), fork_server))
 
 
-def _worker_init() -> None:
+# This worker process's fork server, started by _worker_init (each pool worker owns one; None in the parent).
+_server: forkserver.ForkServer | None = None
+
+
+def _worker_init(plan: Plan, reference_results: dict[str, list], fork_server: bool) -> None:
+    """In each pool worker: start its fork server (it boots while the worker waits for work), take the
+    reference's results instead of computing them again."""
+    global _server
     # Ctrl-C is the parent's to handle: workers finish the submission in hand, so its result is saved.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    reference.prime(plan, reference_results)
+    if fork_server:
+        _server = forkserver.ForkServer()
+        _server.start()
+        atexit.register(_server.close)  # the server and its children end with the worker
+
+
+def worker_runner() -> grade.Runner:
+    """What runs a child's plan in this worker: its fork server, or a fresh interpreter."""
+    return _server.run if _server is not None else sandbox.run_child
+
+
+def worker_server() -> forkserver.ForkServer | None:
+    return _server
 
 
 def grade_entry(entry: layout.Entry, config: GradeConfig, key: str, options: Options) -> Done:
@@ -170,7 +200,7 @@ def grade_entry(entry: layout.Entry, config: GradeConfig, key: str, options: Opt
     if entry.path is None:
         result = grade.fault_result(entry.shown, ErrorInfo("bad_file", entry.problem), config)
     else:
-        result = grade.grade_path(entry.path, config)
+        result = grade.grade_path(entry.path, config, runner=worker_runner())
     try:
         return write_outputs(entry, result, config, key, options)
     except Exception:  # a grader bug while rendering: the result says so, and the batch goes on

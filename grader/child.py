@@ -1,19 +1,25 @@
 """Entry point of the confined child: `python -c 'from grader.child import main; main()' RESULTS_FD`.
 
-Order matters: namespaces need a single-threaded process, so `confine.early` runs before numpy is imported (it
-forks: from there on this is the worker, PID 1 of its own PID namespace); the rest of the confinement comes once
-numpy is loaded and before any learner code runs. The plan on stdin holds inputs only, never expected values.
+Order matters: namespaces need a single-threaded process, so `confine.early` runs first (it forks: from there on
+this is the worker, PID 1 of its own PID namespace), then numpy is imported and the plan is read from stdin (a
+child started ahead of its plan boots while the grader builds it), and the rest of the confinement comes before
+any learner code runs. The plan holds inputs only, never expected values. A fork server's child (forkserver.py)
+enters at `run`, with numpy already loaded.
 """
 import json
 import sys
 
 
 def main() -> None:
-    results_fd = int(sys.argv[1])
-    plan = json.loads(sys.stdin.buffer.read(64 << 20))
+    run(int(sys.argv[1]))
+
+
+def run(results_fd: int) -> None:
+    """Confine, read the plan on stdin, load and probe the submission. Never returns."""
     from grader import confine
 
     early = confine.early()
     from grader import probe  # imports numpy
 
+    plan = json.loads(sys.stdin.buffer.read(64 << 20))
     probe.child_main(plan, results_fd, early)

@@ -18,6 +18,7 @@ import sys
 from grader.result import GradeResult
 
 EXIT_OK, EXIT_BELOW, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+RUNNERS = ("fresh", "fork-server")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -51,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--junit", metavar="PATH", help="write JUnit XML here (for CI systems)")
     p.add_argument("--shard", metavar="K/N", type=_shard, default=(1, 1),
                    help="grade only the K-th of N parts of the class (K from 1); combine them with `merge`")
+    p.add_argument("--runner", choices=RUNNERS, default=None,
+                   help="how learner code is started: a fresh interpreter per submission (the default for one "
+                        "file), or children of a fork server (the default for a class)")
     return p
 
 
@@ -99,6 +103,35 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["gradescope"]:
         return _gradescope(build_gradescope_parser().parse_args(argv[1:]))
     args = build_parser().parse_args(argv)
+    runner = _early_runner(args)
+    try:
+        return _grade(args, runner)
+    finally:
+        if runner is not None:
+            runner.close()
+
+
+def _early_runner(args: argparse.Namespace):
+    """For one file, start what will run it now, before numpy and the plan are loaded here: a fresh child boots
+    meanwhile (a fork server too). None for a class, or a path that does not exist."""
+    if not os.path.exists(args.submission) or _is_class(args.submission):
+        return None
+    if args.runner == "fork-server":
+        from grader.forkserver import ForkServer
+
+        server = ForkServer()
+        server.start()
+        return server
+    from grader.sandbox import FreshChild
+
+    return FreshChild()
+
+
+def _is_class(path: str) -> bool:
+    return os.path.isdir(path) or path.lower().endswith(".zip")
+
+
+def _grade(args: argparse.Namespace, runner) -> int:
     from grader import settings as settings_mod
 
     try:
@@ -110,7 +143,7 @@ def main(argv: list[str]) -> int:
     if not os.path.exists(args.submission):
         return _usage_error(f"{args.submission} does not exist; give a .py or .ipynb file, or a class folder or "
                             ".zip with --out")
-    if os.path.isdir(args.submission) or args.submission.lower().endswith(".zip"):
+    if _is_class(args.submission):
         return _batch(args, settings, config)
     if args.format and not args.out:
         return _usage_error("--format gradescope needs --out DIR (results.json is written there)")
@@ -118,7 +151,7 @@ def main(argv: list[str]) -> int:
         return _usage_error("--shard splits a class; give a folder or .zip")
     from grader import grade, render
 
-    result = grade.grade_path(args.submission, config)
+    result = grade.grade_path(args.submission, config, runner=runner.run)
     if args.require_isolation and result.status == "error" and result.error.message.startswith(grade.REFUSED):
         print(f"grader: error: {result.error.message}", file=sys.stderr)
         return EXIT_USAGE
@@ -164,6 +197,7 @@ def _batch(args: argparse.Namespace, settings, config) -> int:
     if single:
         return _usage_error(f"{', '.join(single)} is for one submission; a class gets OUTDIR/<student>/ files")
     options = batch.Options(out=args.out, jobs=args.jobs, shard=args.shard, gradescope=args.format == "gradescope",
+                            fork_server=args.runner != "fresh",
                             junit=args.junit, visibility=settings.visibility,
                             hidden_visibility=settings.hidden_visibility)
     try:

@@ -9,7 +9,7 @@ import signal
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from grader import checks, diagnose, reference, sandbox
 from grader import probe as probe_exec
@@ -23,25 +23,29 @@ DIAGNOSIS_FAILED = ("the grader could not work out what the failures mean (a bug
                     "not in your code); the checks and the score are unaffected")
 
 
-def grade_path(path: str, config: GradeConfig) -> GradeResult:
+Runner = Callable[[dict[str, Any], sandbox.Limits], sandbox.RunOutcome]
+
+
+def grade_path(path: str, config: GradeConfig, *, runner: Runner = sandbox.run_child) -> GradeResult:
+    """Grade the file at `path`. `runner` runs the child's plan: a fresh confined interpreter by default, a fork
+    server's child in a batch (forkserver.py), or one started ahead of time (cli.py)."""
     start = time.monotonic()
     try:
         source = read_submission(path)
         if isinstance(source, LoadFault):
             return _error_result(path, ErrorInfo(source.kind, source.message), config, sha256=source.sha256)
-        return grade_source(source, config)
+        return grade_source(source, config, runner=runner)
     except Exception:  # a grader bug: still produce a result that says so
         return _error_result(path, ErrorInfo("internal", "the grader failed on this submission (a bug in the "
                                                          "grader, not in your code)", traceback.format_exc()),
                              config, duration=time.monotonic() - start)
 
 
-def grade_source(source: Source, config: GradeConfig) -> GradeResult:
+def grade_source(source: Source, config: GradeConfig, *, runner: Runner = sandbox.run_child) -> GradeResult:
     start = time.monotonic()
-    plan = config.plan
     child_plan = {"kind": source.kind, "chunks": [{"label": c.label, "code": c.code} for c in source.chunks],
-                  "probes": [p.to_plan() for p in plan.probes], "require_isolation": config.require_isolation}
-    outcome = sandbox.run_child(child_plan, config.limits)
+                  "probes": [p.to_plan() for p in config.plan.probes], "require_isolation": config.require_isolation}
+    outcome = runner(child_plan, config.limits)
     result = interpret(source, outcome, config)
     result.duration_s = time.monotonic() - start
     return result

@@ -6,7 +6,7 @@ Imported by the child: numpy and the standard library only.
 """
 from __future__ import annotations
 
-import base64
+import binascii
 import json
 import math
 from typing import Any
@@ -28,15 +28,29 @@ class WireError(ValueError):
 def encode_array(a: np.ndarray) -> dict[str, Any]:
     a = np.asarray(a)
     if a.size > MAX_ELEMENTS:
-        return {"t": "too_big", "shape": list(a.shape), "dtype": str(a.dtype)}
+        return {"t": "too_big", "shape": list(a.shape), "dtype": _dtype_name(a.dtype)}
     data = np.ascontiguousarray(a, dtype="<f8").tobytes()
-    return {"t": "array", "shape": list(a.shape), "dtype": str(a.dtype), "data": base64.b64encode(data).decode()}
+    return {"t": "array", "shape": list(a.shape), "dtype": _dtype_name(a.dtype),
+            "data": binascii.b2a_base64(data, newline=False).decode("ascii")}
+
+
+_DTYPE_NAMES: dict[np.dtype, str] = {}
+
+
+def _dtype_name(dtype: np.dtype) -> str:
+    # str(dtype) runs Python code inside numpy, and arrays are encoded by the thousand (every epoch's outputs).
+    name = _DTYPE_NAMES.get(dtype)
+    if name is None:
+        name = _DTYPE_NAMES[dtype] = str(dtype)
+    return name
 
 
 def encode_value(v: Any, depth: int = 0) -> dict[str, Any]:
     """Describe a learner value as plain data. Only exact container and number types are traversed: an object
     with a lying __eq__ or __array__ is described by its type name, never converted through its own methods."""
     t = type(v)
+    if t is np.ndarray and v.dtype.kind in "biuf":  # the common case first
+        return encode_array(v)
     if v is None:
         return {"t": "none"}
     if t is bool or isinstance(v, np.bool_):
@@ -83,7 +97,10 @@ def decode_array(d: Any) -> np.ndarray:
     data = d.get("data")
     if count > MAX_ELEMENTS or not isinstance(data, str) or len(data) != 4 * math.ceil(8 * count / 3):
         raise WireError("array data does not match its shape")
-    raw = base64.b64decode(data, validate=True)
+    try:
+        raw = binascii.a2b_base64(data, strict_mode=True)
+    except (binascii.Error, ValueError):
+        raise WireError("array data is not base64")
     a = np.frombuffer(raw, dtype="<f8").reshape(shape).copy()
     # float32/float16 values survive the trip through float64 exactly; keep the learner's dtype visible.
     return a.astype(d["dtype"]) if d.get("dtype") in ("float32", "float16") else a

@@ -1,0 +1,349 @@
+"""Run stage for batches: a warm fork server, holding nothing secret, that forks one confined child per submission.
+
+Starting Python and importing numpy costs more than grading a submission, so a batch worker starts one server (a
+fresh interpreter, by exec, with the children's minimal environment: never a fork of the grader) that imports
+numpy and the child's modules once, then forks a child per submission. The forked child does what a fresh one
+does (child.run: confine.early, numpy, the plan, confine.apply, probe), so the confinement and the "sandbox"
+report are the same.
+
+What the server may hold is what every child it forks inherits, so it holds no reference, no expected value, no
+configuration, and no submission either: the plan (the learner's code among it) goes from the grader straight to
+the child through a pipe the child reads after the fork; the server only passes pipes along.
+
+The protocol, one JSON message per packet on a SOCK_SEQPACKET socketpair:
+    server → grader   {"ready": pid, "threads": n}                     once, numpy imported
+    grader → server   {"run": scratch_dir}  + fds [plan, stdout, stderr, results]   the child's ends of its pipes
+    server → grader   {"started": pid}      + fd [pidfd]                (no fd where pidfds are missing)
+    server → grader   {"exited": pid, "returncode": rc, "peak_kib": k}  rc as subprocess reports it; k the peak
+                                                                        resident memory of its children so far
+When the grader's end closes, the server kills its children and exits; children die with their server.
+"""
+from __future__ import annotations
+
+import json
+import os
+import resource
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import traceback
+from typing import Any
+
+from grader import sandbox
+
+_BOOT = "import sys; sys.path.insert(0, {root!r}); from grader.forkserver import serve; serve()"
+READY_TIMEOUT_S = 60.0   # a server's start-up (numpy), on a loaded machine
+ANSWER_TIMEOUT_S = 10.0  # a fork
+
+
+class ServerLost(Exception):
+    """The server died or stopped answering (a child it was running died with it)."""
+
+
+# ---- the server (its own interpreter) ---------------------------------------------------------------------------
+
+def serve() -> None:
+    """The server's main loop; argv[1] is its end of the socketpair. Never returns."""
+    sock = socket.socket(fileno=int(sys.argv[1]))
+    from grader import child, confine, probe  # noqa: F401  numpy and the child's modules, once for every child
+
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    children: set[int] = set()
+    try:
+        # More than one thread (a BLAS that ignored its thread count) would make the children's unshare fail.
+        _send(sock, {"ready": os.getpid(), "threads": confine._threads()})
+        while True:
+            readable, _, _ = select.select([sock, wake_r], [], [])
+            if wake_r in readable:
+                os.read(wake_r, 4096)
+                for pid, code in _reap(children):
+                    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+                    _send(sock, {"exited": pid, "returncode": code, "peak_kib": peak})
+            if sock in readable:
+                data, fds, _, _ = socket.recv_fds(sock, 65536, 4)
+                if not data:
+                    break  # the grader is gone
+                try:
+                    pid = _fork(json.loads(data)["run"], fds, sock, (wake_r, wake_w))
+                finally:
+                    for fd in fds:  # the child's now; holding them would keep its pipes open
+                        os.close(fd)
+                children.add(pid)
+                pidfd = _pidfd(pid)
+                _send(sock, {"started": pid}, [pidfd] if pidfd is not None else [])
+                if pidfd is not None:
+                    os.close(pidfd)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    finally:
+        for pid in children:
+            _kill_tree(pid)
+        for _ in _reap(children, block=True):
+            pass
+        os._exit(0)
+
+
+def _send(sock: socket.socket, msg: dict[str, Any], fds: list[int] = ()) -> None:
+    socket.send_fds(sock, [json.dumps(msg).encode()], list(fds))
+
+
+def _reap(children: set[int], *, block: bool = False):
+    """(pid, returncode) of every child that has ended."""
+    while children:
+        try:
+            pid, status = os.waitpid(-1, 0 if block else os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        children.discard(pid)
+        yield pid, os.waitstatus_to_exitcode(status)
+
+
+def _kill_tree(pid: int) -> None:
+    # The supervisor; its worker dies with it (PR_SET_PDEATHSIG), and with the worker its PID namespace.
+    for kill in (os.kill, os.killpg):
+        try:
+            kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def _pidfd(pid: int) -> int | None:
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):  # not Linux, or a kernel before 5.3
+        return None
+
+
+def _fork(scratch: str, fds: list[int], sock: socket.socket, wake: tuple[int, int]) -> int:
+    """Fork the child for one submission; in the child, become what a fresh child is and run it."""
+    if len(fds) != 4:
+        raise ValueError(f"expected 4 fds, got {len(fds)}")
+    server = os.getpid()
+    pid = os.fork()
+    if pid:
+        return pid
+    try:
+        results_fd = _become_child(scratch, fds, sock, wake, server)
+        from grader import child
+
+        child.run(results_fd)
+    except BaseException:
+        traceback.print_exc()  # on the child's stderr by now: the grader reports it as a failed start
+    finally:
+        os._exit(1)
+
+
+def _become_child(scratch: str, fds: list[int], sock: socket.socket, wake: tuple[int, int], server: int) -> int:
+    """Everything a fresh child gets from exec: its own session, the pipes as stdin, stdout and stderr, no other
+    fd (the server's socket least of all), default signals, the scratch dir as cwd, HOME and TMPDIR. Returns the
+    results fd."""
+    from grader import confine
+
+    os.setsid()
+    # A child outlives nothing of the grader's: if the server dies (the grader died, or it was killed), so does this.
+    confine._prctl(confine._libc(), confine._PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != server:
+        os._exit(1)
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    plan_r, out_w, err_w, results_fd = fds
+    for fd, target in ((plan_r, 0), (out_w, 1), (err_w, 2)):
+        os.dup2(fd, target)
+    sock.detach()  # closed with the rest below; the object must not close that number again later
+    os.closerange(3, results_fd)
+    os.closerange(results_fd + 1, 1 << 20)
+    os.chdir(scratch)
+    os.environ["HOME"] = os.environ["TMPDIR"] = scratch
+    sys.argv[1:] = [str(results_fd)]
+    return results_fd
+
+
+# ---- the grader's side ------------------------------------------------------------------------------------------
+
+class ForkServer:
+    """The grader's handle on one fork server: `run` has the signature of sandbox.run_child, one submission at a
+    time (each batch worker owns a server). A server that dies is restarted and the submission run again; one
+    that can't serve (it has threads) leaves its work to fresh children. `close` stops it."""
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen | None = None
+        self._sock: socket.socket | None = None
+        self._ready = False
+        self.restarts = 0
+        self.unusable: str | None = None  # why this falls back to fresh children
+        self.child_peak_kib = 0  # the largest child's peak resident memory, as its server saw it
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    def server_peak_kib(self) -> int:
+        """The running server's own peak resident memory (0 when unknown)."""
+        try:
+            with open(f"/proc/{self.pid}/status") as f:
+                return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+        except (OSError, StopIteration, ValueError):
+            return 0
+
+    def start(self) -> None:
+        """Start the server (if it isn't running); it gets ready in the background."""
+        if self._proc is not None:
+            return
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-s", "-P", "-B", "-X", "utf8", "-c", _BOOT.format(root=sandbox.GRADER_ROOT),
+                 str(theirs.fileno())], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                pass_fds=(theirs.fileno(),), env=sandbox.child_env(), cwd="/", start_new_session=True)
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        self._sock, self._ready = ours, False
+
+    def run(self, plan: dict[str, Any], limits: sandbox.Limits) -> sandbox.RunOutcome:
+        for _ in range(2):
+            if self.unusable:
+                break
+            try:
+                return self._run(plan, limits)
+            except ServerLost:
+                self.restarts += 1
+                self.close()
+        return sandbox.run_child(plan, limits)  # it died twice on this one, or can't serve: as without a server
+
+    def close(self) -> None:
+        """Stop the server: it kills whatever it still runs, then exits."""
+        if self._sock is not None:
+            self._sock.close()
+        if self._proc is not None:
+            try:
+                self._proc.wait(timeout=2.0)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        self._proc, self._sock, self._ready = None, None, False
+
+    def _run(self, plan: dict[str, Any], limits: sandbox.Limits) -> sandbox.RunOutcome:
+        self.start()
+        if not self._ready:
+            self._wait_ready()
+            if self.unusable:
+                raise ServerLost  # run() sees `unusable` and falls back
+        start = time.monotonic()
+        scratch = sandbox.new_scratch()
+        pipes = sandbox.Pipes.make()
+        try:
+            try:
+                socket.send_fds(self._sock, [json.dumps({"run": scratch}).encode()], pipes.child_ends())
+            except OSError:
+                raise ServerLost
+            finally:
+                pipes.close_child_ends()
+            msg, fds = self._answer(ANSWER_TIMEOUT_S)
+            if not isinstance(msg.get("started"), int):
+                raise ServerLost
+            proc = ForkedChild(self, msg["started"], fds[0] if fds else None)
+            try:
+                outcome = sandbox.supervise(proc, pipes, plan, limits, scratch, start)
+            finally:
+                proc.close()
+            if proc.lost:
+                raise ServerLost
+            return outcome
+        finally:
+            pipes.close_grader_ends()
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def _wait_ready(self) -> None:
+        msg, _ = self._answer(READY_TIMEOUT_S)
+        if not isinstance(msg.get("ready"), int):
+            raise ServerLost
+        if msg.get("threads") != 1:
+            self.unusable = f"the fork server has {msg.get('threads')} threads after importing numpy"
+        self._ready = True
+
+    def _answer(self, timeout: float) -> tuple[dict[str, Any], list[int]]:
+        got = self._receive(timeout)
+        if got is None:  # silent that long: as good as dead
+            raise ServerLost
+        return got
+
+    def _receive(self, timeout: float | None) -> tuple[dict[str, Any], list[int]] | None:
+        """The next message; None after `timeout` seconds of silence; ServerLost when the server is gone."""
+        if not select.select([self._sock], [], [], timeout)[0]:
+            return None
+        try:
+            data, fds, _, _ = socket.recv_fds(self._sock, 4096, 1)
+        except OSError:
+            raise ServerLost
+        if not data:
+            raise ServerLost
+        return json.loads(data), fds
+
+
+class ForkedChild:
+    """A fork server's child as sandbox.supervise sees it (the parts of subprocess.Popen it uses). Signals go
+    through a pidfd, so they can't reach another process that reused the pid; the exit status comes from the
+    server, its parent. If the server dies, `lost` is set and the child counts as killed."""
+
+    def __init__(self, server: ForkServer, pid: int, pidfd: int | None):
+        self.server, self.pid, self.pidfd = server, pid, pidfd
+        self.returncode: int | None = None
+        self.lost = False
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self._listen(0.0)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        end = None if timeout is None else time.monotonic() + timeout
+        while self.returncode is None:
+            left = None if end is None else end - time.monotonic()
+            if left is not None and left <= 0:
+                raise subprocess.TimeoutExpired(f"fork server child {self.pid}", timeout)
+            self._listen(left)
+        return self.returncode
+
+    def send_signal(self, sig: int) -> None:
+        if self.returncode is not None:
+            return
+        try:
+            if self.pidfd is not None:
+                signal.pidfd_send_signal(self.pidfd, sig)
+            else:
+                os.kill(self.pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def close(self) -> None:
+        if self.pidfd is not None:
+            os.close(self.pidfd)
+            self.pidfd = None
+
+    def _listen(self, timeout: float | None) -> None:
+        try:
+            got = self.server._receive(timeout)
+        except ServerLost:  # the child died with its server (PR_SET_PDEATHSIG); make sure of it
+            self.send_signal(signal.SIGKILL)
+            self.lost, self.returncode = True, -signal.SIGKILL
+            return
+        if got is None:
+            return
+        msg, fds = got
+        for fd in fds:
+            os.close(fd)
+        if msg.get("exited") == self.pid and isinstance(msg.get("returncode"), int):
+            self.returncode = msg["returncode"]
+            self.server.child_peak_kib = max(self.server.child_peak_kib, int(msg.get("peak_kib", 0)))
