@@ -186,9 +186,9 @@ def _worker_init(plan: Plan, reference_results: dict[str, list], fork_server: bo
         atexit.register(_server.close)  # the server and its children end with the worker
 
 
-def worker_runner() -> grade.Runner:
+def worker_runner() -> sandbox.Runner:
     """What runs a child's plan in this worker: its fork server, or a fresh interpreter."""
-    return _server.run if _server is not None else sandbox.run_child
+    return _server if _server is not None else sandbox.FRESH
 
 
 def worker_server() -> forkserver.ForkServer | None:

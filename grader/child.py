@@ -2,11 +2,12 @@
 
 Order matters: namespaces need a single-threaded process, so `confine.early` runs first (it forks: from there on
 this is the worker, PID 1 of its own PID namespace), then numpy is imported and the plan is read from stdin (a
-child started ahead of its plan boots while the grader builds it), and the rest of the confinement comes before
-any learner code runs. The plan holds inputs only, never expected values. A fork server's child (forkserver.py)
-enters at `run`, with numpy already loaded.
+child started ahead of its plan boots while the grader builds it), the scratch dir the plan names becomes the
+cwd, HOME and TMPDIR, and the rest of the confinement comes before any learner code runs. The plan holds inputs
+only, never expected values. A fork server's child (forkserver.py) enters at `run`, with numpy already loaded.
 """
 import json
+import os
 import sys
 
 
@@ -22,4 +23,6 @@ def run(results_fd: int) -> None:
     from grader import probe  # imports numpy
 
     plan = json.loads(sys.stdin.buffer.read(64 << 20))
+    os.chdir(plan["scratch"])
+    os.environ["HOME"] = os.environ["TMPDIR"] = plan["scratch"]
     probe.child_main(plan, results_fd, early)

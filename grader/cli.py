@@ -14,8 +14,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from grader.result import GradeResult
+if TYPE_CHECKING:
+    from grader.result import GradeResult
 
 EXIT_OK, EXIT_BELOW, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 RUNNERS = ("fresh", "fork-server")
@@ -97,23 +99,36 @@ def _positive(kind):
     return parse
 
 
-def main(argv: list[str]) -> int:
-    if argv[:1] == ["merge"]:
-        return _merge(build_merge_parser().parse_args(argv[1:]))
-    if argv[:1] == ["gradescope"]:
-        return _gradescope(build_gradescope_parser().parse_args(argv[1:]))
-    args = build_parser().parse_args(argv)
-    runner = _early_runner(args)
+def main(argv: list[str], *, launched=None) -> int:
+    """The command. `launched`: a child launch.py started for argv's one file before this was imported."""
     try:
-        return _grade(args, runner)
+        args = build_parser().parse_args(argv) if argv[:1] not in (["merge"], ["gradescope"]) else None
+    except BaseException:  # a usage error, or --help
+        if launched is not None:
+            launched.discard()
+        raise
+    if args is None:
+        if launched is not None:
+            launched.discard()
+        if argv[0] == "merge":
+            return _merge(build_merge_parser().parse_args(argv[1:]))
+        return _gradescope(build_gradescope_parser().parse_args(argv[1:]))
+    runner = _runner(args, launched)
+    plan_cache = _hand_over_early(runner, args)
+    try:
+        return _grade(args, runner, plan_cache)
     finally:
         if runner is not None:
             runner.close()
 
 
-def _early_runner(args: argparse.Namespace):
-    """For one file, start what will run it now, before numpy and the plan are loaded here: a fresh child boots
-    meanwhile (a fork server too). None for a class, or a path that does not exist."""
+def _runner(args: argparse.Namespace, launched):
+    """For one file, start what will run it now, before numpy and the plan are loaded here, so that it boots
+    meanwhile: a fresh child (the one `launched` if there is one), or a fork server. None for a class, or a path
+    that does not exist."""
+    if launched is not None and (args.runner == "fork-server" or _is_class(args.submission)):
+        launched.discard()
+        launched = None
     if not os.path.exists(args.submission) or _is_class(args.submission):
         return None
     if args.runner == "fork-server":
@@ -124,14 +139,37 @@ def _early_runner(args: argparse.Namespace):
         return server
     from grader.sandbox import FreshChild
 
-    return FreshChild()
+    return FreshChild(launched)
+
+
+def _hand_over_early(runner, args: argparse.Namespace) -> str | None:
+    """One file, default settings: hand the child its plan now, before numpy is loaded here, predicted from the
+    disk cache (the default plan's probes as last built by this same grader code), so that it can start as soon as
+    it has booted. FreshChild.begin checks the prediction against the real plan. Returns the cache file to fill
+    when there was nothing in it."""
+    from grader.sandbox import FreshChild
+
+    if not isinstance(runner, FreshChild) or args.config is not None:
+        return None
+    from grader import diskcache, sandbox, submission
+
+    cache = diskcache.path("plan", diskcache.grader_code())
+    probes = diskcache.read(cache)
+    if not isinstance(probes, list):
+        return cache
+    source = submission.read_submission(args.submission)
+    if isinstance(source, submission.Source):
+        limits = sandbox.Limits(timeout_s=args.timeout or sandbox.Limits.timeout_s,
+                                memory_mb=args.memory_mb or sandbox.Limits.memory_mb)
+        runner.hand_over(sandbox.child_plan(source, probes, args.require_isolation), limits)
+    return None
 
 
 def _is_class(path: str) -> bool:
     return os.path.isdir(path) or path.lower().endswith(".zip")
 
 
-def _grade(args: argparse.Namespace, runner) -> int:
+def _grade(args: argparse.Namespace, runner, plan_cache: str | None = None) -> int:
     from grader import settings as settings_mod
 
     try:
@@ -151,7 +189,11 @@ def _grade(args: argparse.Namespace, runner) -> int:
         return _usage_error("--shard splits a class; give a folder or .zip")
     from grader import grade, render
 
-    result = grade.grade_path(args.submission, config, runner=runner.run)
+    result = grade.grade_path(args.submission, config, runner=runner)
+    if plan_cache:
+        from grader import diskcache
+
+        diskcache.write(plan_cache, [p.to_plan() for p in config.plan.probes])
     if args.require_isolation and result.status == "error" and result.error.message.startswith(grade.REFUSED):
         print(f"grader: error: {result.error.message}", file=sys.stderr)
         return EXIT_USAGE

@@ -12,7 +12,7 @@ the child through a pipe the child reads after the fork; the server only passes 
 
 The protocol, one JSON message per packet on a SOCK_SEQPACKET socketpair:
     server → grader   {"ready": pid, "threads": n}                     once, numpy imported
-    grader → server   {"run": scratch_dir}  + fds [plan, stdout, stderr, results]   the child's ends of its pipes
+    grader → server   {"run": 1}            + fds [plan, stdout, stderr, results]   the child's ends of its pipes
     server → grader   {"started": pid}      + fd [pidfd]                (no fd where pidfds are missing)
     server → grader   {"exited": pid, "returncode": rc, "peak_kib": k}  rc as subprocess reports it; k the peak
                                                                         resident memory of its children so far
@@ -24,7 +24,6 @@ import json
 import os
 import resource
 import select
-import shutil
 import signal
 import socket
 import subprocess
@@ -33,7 +32,7 @@ import time
 import traceback
 from typing import Any
 
-from grader import sandbox
+from grader import launch, sandbox
 
 _BOOT = "import sys; sys.path.insert(0, {root!r}); from grader.forkserver import serve; serve()"
 READY_TIMEOUT_S = 60.0   # a server's start-up (numpy), on a loaded machine
@@ -71,7 +70,7 @@ def serve() -> None:
                 if not data:
                     break  # the grader is gone
                 try:
-                    pid = _fork(json.loads(data)["run"], fds, sock, (wake_r, wake_w))
+                    pid = _fork(fds, sock)
                 finally:
                     for fd in fds:  # the child's now; holding them would keep its pipes open
                         os.close(fd)
@@ -123,7 +122,7 @@ def _pidfd(pid: int) -> int | None:
         return None
 
 
-def _fork(scratch: str, fds: list[int], sock: socket.socket, wake: tuple[int, int]) -> int:
+def _fork(fds: list[int], sock: socket.socket) -> int:
     """Fork the child for one submission; in the child, become what a fresh child is and run it."""
     if len(fds) != 4:
         raise ValueError(f"expected 4 fds, got {len(fds)}")
@@ -132,7 +131,7 @@ def _fork(scratch: str, fds: list[int], sock: socket.socket, wake: tuple[int, in
     if pid:
         return pid
     try:
-        results_fd = _become_child(scratch, fds, sock, wake, server)
+        results_fd = _become_child(fds, sock, server)
         from grader import child
 
         child.run(results_fd)
@@ -142,10 +141,9 @@ def _fork(scratch: str, fds: list[int], sock: socket.socket, wake: tuple[int, in
         os._exit(1)
 
 
-def _become_child(scratch: str, fds: list[int], sock: socket.socket, wake: tuple[int, int], server: int) -> int:
+def _become_child(fds: list[int], sock: socket.socket, server: int) -> int:
     """Everything a fresh child gets from exec: its own session, the pipes as stdin, stdout and stderr, no other
-    fd (the server's socket least of all), default signals, the scratch dir as cwd, HOME and TMPDIR. Returns the
-    results fd."""
+    fd (the server's socket and its signal pipe least of all), default signals. Returns the results fd."""
     from grader import confine
 
     os.setsid()
@@ -161,8 +159,6 @@ def _become_child(scratch: str, fds: list[int], sock: socket.socket, wake: tuple
     sock.detach()  # closed with the rest below; the object must not close that number again later
     os.closerange(3, results_fd)
     os.closerange(results_fd + 1, 1 << 20)
-    os.chdir(scratch)
-    os.environ["HOME"] = os.environ["TMPDIR"] = scratch
     sys.argv[1:] = [str(results_fd)]
     return results_fd
 
@@ -170,9 +166,9 @@ def _become_child(scratch: str, fds: list[int], sock: socket.socket, wake: tuple
 # ---- the grader's side ------------------------------------------------------------------------------------------
 
 class ForkServer:
-    """The grader's handle on one fork server: `run` has the signature of sandbox.run_child, one submission at a
-    time (each batch worker owns a server). A server that dies is restarted and the submission run again; one
-    that can't serve (it has threads) leaves its work to fresh children. `close` stops it."""
+    """The grader's handle on one fork server, a runner (sandbox.Runner) for one plan at a time: each batch
+    worker owns one. A server that dies is restarted and the submission run again; one that can't serve (it has
+    threads) leaves its work to fresh children. `close` stops it."""
 
     def __init__(self) -> None:
         self._proc: subprocess.Popen | None = None
@@ -201,9 +197,9 @@ class ForkServer:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-s", "-P", "-B", "-X", "utf8", "-c", _BOOT.format(root=sandbox.GRADER_ROOT),
+                [sys.executable, "-s", "-P", "-B", "-X", "utf8", "-c", _BOOT.format(root=launch.GRADER_ROOT),
                  str(theirs.fileno())], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                pass_fds=(theirs.fileno(),), env=sandbox.child_env(), cwd="/", start_new_session=True)
+                pass_fds=(theirs.fileno(),), env=launch.child_env(), cwd="/", start_new_session=True)
         except BaseException:
             ours.close()
             raise
@@ -211,16 +207,11 @@ class ForkServer:
             theirs.close()
         self._sock, self._ready = ours, False
 
+    def begin(self, plan: dict[str, Any], limits: sandbox.Limits) -> sandbox.Run:
+        return _ServerRun(self, plan, limits)
+
     def run(self, plan: dict[str, Any], limits: sandbox.Limits) -> sandbox.RunOutcome:
-        for _ in range(2):
-            if self.unusable:
-                break
-            try:
-                return self._run(plan, limits)
-            except ServerLost:
-                self.restarts += 1
-                self.close()
-        return sandbox.run_child(plan, limits)  # it died twice on this one, or can't serve: as without a server
+        return self.begin(plan, limits).outcome()
 
     def close(self) -> None:
         """Stop the server: it kills whatever it still runs, then exits."""
@@ -234,18 +225,16 @@ class ForkServer:
                 self._proc.wait()
         self._proc, self._sock, self._ready = None, None, False
 
-    def _run(self, plan: dict[str, Any], limits: sandbox.Limits) -> sandbox.RunOutcome:
+    def _fork_child(self, plan: dict[str, Any], limits: sandbox.Limits) -> sandbox.ChildRun:
+        """Have the server fork a child for `plan`, and hand the plan over. ServerLost if it can't."""
         self.start()
         if not self._ready:
             self._wait_ready()
-            if self.unusable:
-                raise ServerLost  # run() sees `unusable` and falls back
         start = time.monotonic()
-        scratch = sandbox.new_scratch()
         pipes = sandbox.Pipes.make()
         try:
             try:
-                socket.send_fds(self._sock, [json.dumps({"run": scratch}).encode()], pipes.child_ends())
+                socket.send_fds(self._sock, [b'{"run": 1}'], pipes.child_ends())
             except OSError:
                 raise ServerLost
             finally:
@@ -253,17 +242,11 @@ class ForkServer:
             msg, fds = self._answer(ANSWER_TIMEOUT_S)
             if not isinstance(msg.get("started"), int):
                 raise ServerLost
-            proc = ForkedChild(self, msg["started"], fds[0] if fds else None)
-            try:
-                outcome = sandbox.supervise(proc, pipes, plan, limits, scratch, start)
-            finally:
-                proc.close()
-            if proc.lost:
-                raise ServerLost
-            return outcome
-        finally:
+        except BaseException:
             pipes.close_grader_ends()
-            shutil.rmtree(scratch, ignore_errors=True)
+            raise
+        proc = ForkedChild(self, msg["started"], fds[0] if fds else None)
+        return sandbox.ChildRun(proc, pipes, plan, limits, start, on_end=proc.close)
 
     def _wait_ready(self) -> None:
         msg, _ = self._answer(READY_TIMEOUT_S)
@@ -271,6 +254,7 @@ class ForkServer:
             raise ServerLost
         if msg.get("threads") != 1:
             self.unusable = f"the fork server has {msg.get('threads')} threads after importing numpy"
+            raise ServerLost
         self._ready = True
 
     def _answer(self, timeout: float) -> tuple[dict[str, Any], list[int]]:
@@ -292,8 +276,39 @@ class ForkServer:
         return json.loads(data), fds
 
 
+class _ServerRun:
+    """A plan at work in a fork server's child. If the server dies meanwhile (and its child with it), the plan
+    runs again in a restarted server; if that one dies too, or the server can't serve, in a fresh child."""
+
+    def __init__(self, server: ForkServer, plan: dict[str, Any], limits: sandbox.Limits):
+        self.server, self.plan, self.limits = server, plan, limits
+        self.run = self._attempt()
+
+    def _attempt(self) -> sandbox.ChildRun | None:
+        if self.server.unusable:
+            return None
+        try:
+            return self.server._fork_child(self.plan, self.limits)
+        except ServerLost:
+            self.server.restarts += 1
+            self.server.close()
+            return None
+
+    def outcome(self) -> sandbox.RunOutcome:
+        for attempt in range(2):
+            run, self.run = self.run or self._attempt(), None
+            if run is None:
+                continue
+            outcome = run.outcome()
+            if not run.proc.lost:
+                return outcome
+            self.server.restarts += 1
+            self.server.close()
+        return sandbox.run_child(self.plan, self.limits)
+
+
 class ForkedChild:
-    """A fork server's child as sandbox.supervise sees it (the parts of subprocess.Popen it uses). Signals go
+    """A fork server's child as sandbox.ChildRun sees it (the parts of subprocess.Popen it uses). Signals go
     through a pidfd, so they can't reach another process that reused the pid; the exit status comes from the
     server, its parent. If the server dies, `lost` is set and the child counts as killed."""
 

@@ -9,11 +9,13 @@ import signal
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
+
+import numpy as np
 
 from grader import checks, diagnose, reference, sandbox
 from grader import probe as probe_exec
-from grader.cases import Probe
+from grader.cases import Plan, Probe
 from grader.config import GradeConfig
 from grader.result import Check, ErrorInfo, GradeResult, Status
 from grader.submission import LoadFault, Source, read_submission
@@ -23,12 +25,9 @@ DIAGNOSIS_FAILED = ("the grader could not work out what the failures mean (a bug
                     "not in your code); the checks and the score are unaffected")
 
 
-Runner = Callable[[dict[str, Any], sandbox.Limits], sandbox.RunOutcome]
-
-
-def grade_path(path: str, config: GradeConfig, *, runner: Runner = sandbox.run_child) -> GradeResult:
+def grade_path(path: str, config: GradeConfig, *, runner: sandbox.Runner = sandbox.FRESH) -> GradeResult:
     """Grade the file at `path`. `runner` runs the child's plan: a fresh confined interpreter by default, a fork
-    server's child in a batch (forkserver.py), or one started ahead of time (cli.py)."""
+    server's child in a batch (forkserver.py), or one started ahead of time (launch.py, for one file)."""
     start = time.monotonic()
     try:
         source = read_submission(path)
@@ -41,11 +40,12 @@ def grade_path(path: str, config: GradeConfig, *, runner: Runner = sandbox.run_c
                              config, duration=time.monotonic() - start)
 
 
-def grade_source(source: Source, config: GradeConfig, *, runner: Runner = sandbox.run_child) -> GradeResult:
+def grade_source(source: Source, config: GradeConfig, *, runner: sandbox.Runner = sandbox.FRESH) -> GradeResult:
     start = time.monotonic()
-    child_plan = {"kind": source.kind, "chunks": [{"label": c.label, "code": c.code} for c in source.chunks],
-                  "probes": [p.to_plan() for p in config.plan.probes], "require_isolation": config.require_isolation}
-    outcome = runner(child_plan, config.limits)
+    plan = sandbox.child_plan(source, [p.to_plan() for p in config.plan.probes], config.require_isolation)
+    run = runner.begin(plan, config.limits)
+    reference_ops(config.plan)  # meanwhile, while the child works
+    outcome = run.outcome()
     result = interpret(source, outcome, config)
     result.duration_s = time.monotonic() - start
     return result
@@ -134,8 +134,7 @@ def interpret(source: Source, outcome: sandbox.RunOutcome, config: GradeConfig) 
     warnings += [str(w)[:500] for w in ch.loaded.get("warnings", [])][:20]
     missing_reason = abnormal.message if abnormal else "the child did not report this case"
     learner = {p.name: checks.decode_ops(ch.probes.get(p.name), len(p.ops), missing_reason) for p in plan.probes}
-    ref = {p.name: checks.decode_ops(raw, len(p.ops), "")
-           for p, raw in ((p, reference.results_for(p)) for p in plan.probes)}
+    ref = reference_ops(plan)
     evaluation = checks.evaluate(plan, learner, ref)
     try:
         diagnoses = diagnose.diagnose(plan, learner, ref, evaluation)
@@ -150,6 +149,34 @@ def interpret(source: Source, outcome: sandbox.RunOutcome, config: GradeConfig) 
                        score=_total(evaluation.checks, "points"), max_score=_total(evaluation.checks, "max_points"),
                        error=abnormal, checks=evaluation.checks, diagnoses=diagnoses,
                        conventions=evaluation.conventions, warnings=warnings, analysis=evaluation.analysis, **base)
+
+
+_REFERENCE_OPS: dict[tuple, dict[str, list[checks.Op]]] = {}
+
+
+def reference_ops(plan: Plan) -> dict[str, list[checks.Op]]:
+    """The reference's results for `plan` (reference.py: computed, or from its disk cache), decoded as the learner's
+    are. Once per process, since a batch worker grades many submissions; the arrays are read-only, so that no
+    check can change them for the next submission."""
+    key = tuple(reference.key(p) for p in plan.probes)
+    if key not in _REFERENCE_OPS:
+        raw = reference.results_for_plan(plan)
+        ops = {p.name: checks.decode_ops(raw[p.name], len(p.ops), "") for p in plan.probes}
+        for op in (op for probe_ops in ops.values() for op in probe_ops):
+            _freeze(op.value)
+        _REFERENCE_OPS[key] = ops
+    return _REFERENCE_OPS[key]
+
+
+def _freeze(value: Any) -> None:
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    elif isinstance(value, dict):
+        for v in value.values():
+            _freeze(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _freeze(v)
 
 
 REFUSED = "not graded: isolation is required (--require-isolation) and this machine can't confine submissions fully"

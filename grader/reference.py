@@ -1,14 +1,22 @@
 """The reference solution, run in the grader's own (trusted) process on the same plan the child gets.
 
-Results are computed once per probe per process (the fork server and batches reuse them), and decoded the same
-way as the learner's, so the two pass through identical code on their way to a comparison.
+Results are computed once per probe per process (a batch computes them in its parent and hands them to its
+workers), and decoded the same way as the learner's, so the two pass through identical code on their way to a
+comparison. They are also kept on disk (diskcache.py, out of a confined child's reach), so that grading one file
+need not run the reference each time, keyed by everything they depend on: the probes, the solution, the code that
+runs it, the numpy and Python versions.
 """
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import platform
 from typing import Any
 
+import numpy as np
+
+from grader import diskcache, wire
 from grader import probe as probe_exec
 from grader.cases import Plan, Probe
 
@@ -27,26 +35,51 @@ def load_reference(path: str = SOLUTION_PATH) -> type:
 _REFERENCE: list[type] = []
 
 
-def _key(probe: Probe) -> tuple[str, int]:
+def key(probe: Probe) -> tuple[str, int]:
+    """What a probe's results depend on: its name and its ops."""
     return probe.name, hash(repr(probe.ops))
 
 
 def results_for(probe: Probe) -> list[dict[str, Any]]:
     """The reference's op results for `probe` (same structure as the child's), cached by name and content."""
-    key = _key(probe)
-    if key not in _CACHE:
+    k = key(probe)
+    if k not in _CACHE:
         if not _REFERENCE:
             _REFERENCE.append(load_reference())
-        _CACHE[key] = probe_exec.run_probe(_REFERENCE[0], probe.to_plan())
-    return _CACHE[key]
+        _CACHE[k] = probe_exec.run_probe(_REFERENCE[0], probe.to_plan())
+    return _CACHE[k]
 
 
 def results_for_plan(plan: Plan) -> dict[str, list[dict[str, Any]]]:
+    """The reference's results for every probe of `plan`: from this process's cache, else from the disk cache,
+    else computed (and stored there)."""
+    if not all(key(p) in _CACHE for p in plan.probes):
+        path = _disk_path(plan)
+        stored = diskcache.read(path)
+        if _complete(stored, plan):
+            prime(plan, stored)
+        else:
+            diskcache.write(path, {p.name: results_for(p) for p in plan.probes})
     return {p.name: results_for(p) for p in plan.probes}
+
+
+def _disk_path(plan: Plan) -> str | None:
+    parts = []
+    for path in (SOLUTION_PATH, probe_exec.__file__, wire.__file__, __file__):
+        with open(path, "rb") as f:
+            parts.append(f.read())
+    parts.append(f"{np.__version__} {platform.python_version()}".encode())
+    parts.append(json.dumps([p.to_plan() for p in plan.probes], sort_keys=True).encode())
+    return diskcache.path("reference", *parts)
+
+
+def _complete(stored: Any, plan: Plan) -> bool:
+    return isinstance(stored, dict) and all(isinstance(stored.get(p.name), list) and len(stored[p.name]) == len(p.ops)
+                                            for p in plan.probes)
 
 
 def prime(plan: Plan, results: dict[str, list[dict[str, Any]]]) -> None:
     """Take results_for_plan(plan) computed by another process (a batch's parent) instead of computing them."""
     for p in plan.probes:
         if p.name in results:
-            _CACHE[_key(p)] = results[p.name]
+            _CACHE[key(p)] = results[p.name]

@@ -1,8 +1,12 @@
 """Run stage, grader side: start the confined child, hand it the plan, collect what it reports.
 
-The child is a fresh interpreter (never a fork of this process, which holds the reference). Learner output is
-captured and capped, never parsed; results arrive on a pipe of our own as JSON lines (wire.py). Whatever the
+The child is a fresh interpreter (never a fork of this process, which holds the reference): started here, or
+ahead of time by launch.py, or forked by a fork server that holds nothing secret (forkserver.py). Learner output
+is captured and capped, never parsed; results arrive on a pipe of our own as JSON lines (wire.py). Whatever the
 child does (hangs, floods, dies), this returns a RunOutcome.
+
+A runner is two steps, so that the grader can work while the child does: `begin(plan, limits)` hands the plan
+over (it fits in the pipe) and returns a Run; `Run.outcome()` collects, within the limits, and ends the child.
 """
 from __future__ import annotations
 
@@ -12,15 +16,15 @@ import selectors
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
-GRADER_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from grader import launch
+from grader.launch import GRADER_ROOT, child_env  # noqa: F401  (child_env: part of this module's interface)
+
 OUTPUT_CAP = 64 * 1024
-_BOOT = ("import sys; sys.path.insert(0, {root!r}); from grader.child import main; main()")
 
 
 @dataclass(frozen=True)
@@ -61,17 +65,6 @@ class RunOutcome:
     duration_s: float
 
 
-def child_env() -> dict[str, str]:
-    """A minimal environment: nothing inherited (no tokens), one BLAS thread, deterministic hashing."""
-    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
-           "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    # Set on some CPUs because older OpenBLAS builds crash without them; they carry no secret.
-    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
-        if name in os.environ:
-            env[name] = os.environ[name]
-    return env
-
-
 class Process(Protocol):
     """What the grader needs of a child process: subprocess.Popen, or a fork server's child (forkserver.py)."""
     pid: int
@@ -84,9 +77,18 @@ class Process(Protocol):
     def send_signal(self, sig: int) -> None: ...
 
 
+class Run(Protocol):
+    def outcome(self) -> RunOutcome: ...
+
+
+class Runner(Protocol):
+    def begin(self, plan: dict[str, Any], limits: Limits) -> Run: ...
+
+
 @dataclass
 class Pipes:
-    """One child's pipes. The child's ends go to the child (exec or SCM_RIGHTS) and are then closed here."""
+    """One child's pipes, both ends, -1 once closed. The child's ends go to the child (exec or SCM_RIGHTS), and
+    are then closed here."""
     plan_r: int
     plan_w: int
     out_r: int
@@ -98,7 +100,7 @@ class Pipes:
 
     @classmethod
     def make(cls) -> Pipes:
-        return cls(*os.pipe(), *os.pipe(), *os.pipe(), *os.pipe())
+        return cls(*launch.pipe(wide=True), *launch.pipe(), *launch.pipe(), *launch.pipe(wide=True))
 
     def child_ends(self) -> list[int]:
         """In the order the child gets them: its stdin (the plan), stdout, stderr, the results channel."""
@@ -109,6 +111,20 @@ class Pipes:
 
     def close_grader_ends(self) -> None:
         self.close("plan_w", "out_r", "err_r", "results_r")
+
+    def send_plan(self, data: bytes) -> memoryview:
+        """Write what the plan pipe takes now (all of a plan: it is widened), closing it once all is written (the
+        child reads to EOF). Returns what is left for later."""
+        os.set_blocking(self.plan_w, False)
+        try:
+            rest = memoryview(data)[os.write(self.plan_w, data):]
+        except BlockingIOError:
+            return memoryview(data)
+        except BrokenPipeError:  # the child died; its exit says why
+            rest = memoryview(b"")
+        if not rest:
+            self.close("plan_w")
+        return rest
 
     def close(self, *names: str) -> None:
         # Each fd once: a number closed twice may by then belong to another thread's file.
@@ -123,63 +139,102 @@ def new_scratch() -> str:
     return tempfile.mkdtemp(prefix="grader-scratch-")
 
 
+class Fresh:
+    """The default runner: a fresh confined interpreter for every plan."""
+
+    def begin(self, plan: dict[str, Any], limits: Limits) -> ChildRun:
+        return FreshChild().begin(plan, limits)
+
+
+FRESH = Fresh()
+
+
 def run_child(plan: dict[str, Any], limits: Limits) -> RunOutcome:
     """Run `plan` (chunks + probes, inputs only) in a fresh confined interpreter within `limits`."""
-    return FreshChild().run(plan, limits)
+    return FRESH.begin(plan, limits).outcome()
 
 
 class FreshChild:
-    """A fresh confined interpreter, started as soon as this is made: it boots (interpreter, namespaces, numpy)
-    and then waits for its plan, so the grader can import and build the plan meanwhile (cli.py starts one before
-    importing numpy). `run` once, or `close` it unused."""
+    """One fresh confined interpreter, a runner for one plan: started now (or given, started ahead of time by
+    launch.py), it boots and then waits for its plan. `begin` once, or `close` it unused.
 
-    def __init__(self) -> None:
-        self.start = time.monotonic()  # the time limit counts the child's start-up, as it always did
-        self.scratch = new_scratch()
-        self.pipes = Pipes.make()
-        env = child_env() | {"HOME": self.scratch, "TMPDIR": self.scratch}
-        p = self.pipes
-        self.proc: subprocess.Popen | None = None
-        try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-s", "-P", "-B", "-X", "utf8", "-c", _BOOT.format(root=GRADER_ROOT),
-                 str(p.results_w)], stdin=p.plan_r, stdout=p.out_w, stderr=p.err_w, pass_fds=(p.results_w,),
-                env=env, cwd=self.scratch, start_new_session=True)
-        except BaseException:
-            self.close()
-            raise
-        finally:
-            p.close_child_ends()
+    `hand_over` gives it a plan early, a prediction (cli.py makes one from the disk cache before numpy is loaded
+    here, so that the child need not wait for the grader). `begin` then checks the real plan against it, byte for
+    byte: a wrong prediction is discarded with its child, and a new child gets the real plan."""
 
-    def run(self, plan: dict[str, Any], limits: Limits) -> RunOutcome:
-        try:
-            return supervise(self.proc, self.pipes, plan, limits, self.scratch, self.start)
-        finally:
-            self.close()
+    def __init__(self, launched: launch.Launched | None = None) -> None:
+        self._adopt(launched or launch.start())
+
+    def _adopt(self, l: launch.Launched) -> None:
+        self.proc: subprocess.Popen | None = l.proc
+        self.start = l.started
+        self.pipes = Pipes(-1, l.plan_w, l.out_r, -1, l.err_r, -1, l.results_r, -1)
+        self.handed: tuple[bytes, str, memoryview] | None = None  # payload, scratch dir, what is left to write
+
+    def hand_over(self, plan: dict[str, Any], limits: Limits) -> None:
+        scratch = new_scratch()
+        data = payload(plan, limits, scratch)
+        self.handed = data, scratch, self.pipes.send_plan(data)
+
+    def begin(self, plan: dict[str, Any], limits: Limits) -> ChildRun:
+        if self.handed is not None:
+            data, scratch, pending = self.handed
+            if payload(plan, limits, scratch) == data:
+                self.handed = None
+                return ChildRun(self.proc, self.pipes, plan, limits, self.start, on_end=self.close,
+                                handed=(scratch, pending))
+            self.close()  # a wrong prediction: this child is at work on the wrong plan
+            self._adopt(launch.start())
+        return ChildRun(self.proc, self.pipes, plan, limits, self.start, on_end=self.close)
 
     def close(self) -> None:
         if self.proc is not None:
             _stop(self.proc)
             self.proc = None  # once: its pid may belong to someone else by now
         self.pipes.close_grader_ends()
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        if self.handed is not None:
+            shutil.rmtree(self.handed[1], ignore_errors=True)
+            self.handed = None
 
 
-def supervise(proc: Process, pipes: Pipes, plan: dict[str, Any], limits: Limits, scratch: str,
-              start: float) -> RunOutcome:
-    """Hand `plan` to a started child and collect what it reports, within `limits` counted from `start`; the child
-    and everything it started is gone when this returns (the scratch dir is the caller's to remove)."""
-    payload = json.dumps({**plan, "limits": limits.to_plan(), "grader_root": GRADER_ROOT,
-                          "scratch": scratch}).encode()
-    try:
-        return _collect(proc, pipes, payload, limits, start)
-    finally:
-        _stop(proc)
-        pipes.close_grader_ends()
+def child_plan(source: Any, probes: list[dict[str, Any]], require_isolation: bool) -> dict[str, Any]:
+    """What the child gets for a submission.Source: its code, the probes (inputs only), the isolation flag."""
+    return {"kind": source.kind, "chunks": [{"label": c.label, "code": c.code} for c in source.chunks],
+            "probes": probes, "require_isolation": require_isolation}
 
 
-def _collect(proc: Process, pipes: Pipes, payload: bytes, limits: Limits, start: float) -> RunOutcome:
-    from grader import wire  # here, not at the top: cli.py starts a child before anything imports numpy
+def payload(plan: dict[str, Any], limits: Limits, scratch: str) -> bytes:
+    """The bytes on the child's stdin: its plan, its limits, where the grader is (kept unreadable), its scratch."""
+    return json.dumps({**plan, "limits": limits.to_plan(), "grader_root": GRADER_ROOT, "scratch": scratch}).encode()
+
+
+class ChildRun:
+    """A started child at work on its plan. Made by a runner's `begin`, which hands the plan over at once (as much
+    as the pipe holds; the rest follows as the child reads), unless `handed` says it was already: (scratch dir,
+    what is left to write). `outcome()` collects what it reports within `limits` counted from `start`; when it
+    returns, the child and everything it started are gone, its scratch dir too."""
+
+    def __init__(self, proc: Process, pipes: Pipes, plan: dict[str, Any], limits: Limits, start: float, *,
+                 on_end: Callable[[], None] = lambda: None, handed: tuple[str, memoryview] | None = None):
+        self.proc, self.pipes, self.limits, self.start, self.on_end = proc, pipes, limits, start, on_end
+        if handed is None:
+            self.scratch = new_scratch()
+            self.pending = pipes.send_plan(payload(plan, limits, self.scratch))
+        else:
+            self.scratch, self.pending = handed
+
+    def outcome(self) -> RunOutcome:
+        try:
+            return _collect(self.proc, self.pipes, self.pending, self.limits, self.start)
+        finally:
+            _stop(self.proc)
+            self.pipes.close_grader_ends()
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.on_end()
+
+
+def _collect(proc: Process, pipes: Pipes, pending: memoryview, limits: Limits, start: float) -> RunOutcome:
+    from grader import wire  # here, not at the top: launch.py starts a child before anything imports numpy
 
     deadline = start + limits.timeout_s
     out, err = Captured(), Captured()
@@ -187,13 +242,15 @@ def _collect(proc: Process, pipes: Pipes, payload: bytes, limits: Limits, start:
     channel_error = None
     timed_out = False
     sel = selectors.DefaultSelector()
-    for fd in (pipes.plan_w, pipes.out_r, pipes.err_r, pipes.results_r):
+    for fd in (pipes.out_r, pipes.err_r, pipes.results_r):
         os.set_blocking(fd, False)
     sel.register(pipes.out_r, selectors.EVENT_READ, out)
     sel.register(pipes.err_r, selectors.EVENT_READ, err)
     sel.register(pipes.results_r, selectors.EVENT_READ, channel)
-    sel.register(pipes.plan_w, selectors.EVENT_WRITE, None)
-    pending = memoryview(payload)
+    if pending:
+        sel.register(pipes.plan_w, selectors.EVENT_WRITE, None)
+    else:
+        pipes.close("plan_w")  # the child reads to EOF
     exited_at = None
     while sel.get_map():
         now = time.monotonic()
@@ -208,7 +265,7 @@ def _collect(proc: Process, pipes: Pipes, payload: bytes, limits: Limits, start:
             _stop(proc)
             continue
         for key, _ in sel.select(timeout=max(0.0, min(0.2, deadline - now))):
-            if key.data is None:  # the plan, going to the child's stdin
+            if key.data is None:  # the rest of the plan, going to the child's stdin
                 try:
                     pending = pending[os.write(key.fd, pending[:65536]):]
                 except BlockingIOError:
@@ -217,7 +274,7 @@ def _collect(proc: Process, pipes: Pipes, payload: bytes, limits: Limits, start:
                     pending = pending[:0]
                 if not pending:
                     sel.unregister(key.fd)
-                    pipes.close("plan_w")  # the child reads to EOF
+                    pipes.close("plan_w")
                 continue
             try:
                 data = os.read(key.fd, 1 << 20)

@@ -1,6 +1,8 @@
 """The hostile corpus (tests/hostile/, one file per behaviour), graded through the real CLI in a subprocess.
 
-One module fixture grades every file once, in a row, and records after each one what was left behind: processes,
+One module fixture grades every file once, in a row, once per runner: a fresh child per submission (the default
+for one file), and a fork server's child (what a batch uses; `--runner fork-server`). It records after each one
+what was left behind: processes,
 files written outside the scratch dir, connections to listeners the test runs (TCP, UDP, unix sockets), scratch
 dirs not removed. A correct submission is graded right after the whole corpus. The tests then assert each file's
 specific outcome.
@@ -130,7 +132,8 @@ class Host:
                     continue
                 with open(f"/proc/{entry}/cmdline", "rb") as f:
                     cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
-                if (self.root in cmd and "grader.child" in cmd) or self._mentions_work(int(entry)):
+                ours = self.root in cmd and ("grader.child" in cmd or "grader.forkserver" in cmd)
+                if ours or self._mentions_work(int(entry)):
                     out[int(entry)] = cmd
             except (OSError, StopIteration):
                 continue
@@ -353,7 +356,7 @@ def _targets(host: Host, listeners: Listeners, result_path: str) -> dict:
     return {**listeners.targets(), **_paths(host), "result": result_path}
 
 
-def _grade_one(host: Host, listeners: Listeners, name: str, code: str, expect: Expect) -> Outcome:
+def _grade_one(host: Host, listeners: Listeners, name: str, code: str, expect: Expect, runner: str) -> Outcome:
     """Grade `code` saved as `name` next to a classmate's file, and record what was left behind."""
     stem = name.removesuffix(".py")
     json_path, html_path = (os.path.join(host.work, "out", f"{stem}.{ext}") for ext in ("json", "html"))
@@ -367,8 +370,8 @@ def _grade_one(host: Host, listeners: Listeners, name: str, code: str, expect: E
     watched = [host.work, host.root]
     before = _files(watched)
     start = time.monotonic()
-    done = host.grade(submission, "--json", json_path, "--html", html_path, "--quiet", "--timeout",
-                      str(expect.timeout), *expect.args)
+    done = host.grade(submission, "--runner", runner, "--json", json_path, "--html", html_path, "--quiet",
+                      "--timeout", str(expect.timeout), *expect.args)
     seconds = time.monotonic() - start
     left = host.processes()
     with open(json_path) as f:
@@ -391,17 +394,18 @@ def _grade_one(host: Host, listeners: Listeners, name: str, code: str, expect: E
                    final_json != written_json)
 
 
-@pytest.fixture(scope="module")
-def corpus(host, listeners) -> dict[str, Outcome]:
-    """Every hostile file graded in a row, then the reference ("after"): name → Outcome."""
+@pytest.fixture(scope="module", params=["fresh", "fork-server"])
+def corpus(request, host, listeners) -> dict[str, Outcome]:
+    """Every hostile file graded in a row with one runner, then the reference ("after"): name → Outcome."""
     classmate = os.path.join(host.work, "class", "classmate_rnn.py")
     shutil.copy(REFERENCE, classmate)
     os.chmod(classmate, 0o644)
     outcomes = {}
     for name, expect in sorted(EXPECT.items()):
         with open(os.path.join(HOSTILE, name)) as f:
-            outcomes[name] = _grade_one(host, listeners, name, f.read(), expect)
-    outcomes["after"] = _grade_one(host, listeners, "after_corpus.py", reference_code(), Expect("graded", None, 100))
+            outcomes[name] = _grade_one(host, listeners, name, f.read(), expect, request.param)
+    outcomes["after"] = _grade_one(host, listeners, "after_corpus.py", reference_code(), Expect("graded", None, 100),
+                                   request.param)
     return outcomes
 
 

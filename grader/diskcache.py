@@ -1,0 +1,81 @@
+"""Disk caches that make grading one file faster: the reference's results (reference.py) and the default plan's
+probes (cli.py hands them to a child before this process has even loaded numpy; sandbox.py checks them against
+the real plan). Only data the grader can rebuild, each file named by a digest of everything it depends on.
+
+They live in the grader's venv (`make` makes one), beside its site-packages, not in it: Landlock lets a confined
+child read site-packages but not the venv around it. Outside a venv there is no cache. A cache that can't be read
+or written (a read-only venv) is no cache. `make clean` removes them with the venv.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from typing import Any
+
+DIR = os.path.join(sys.prefix, "grader-cache") if sys.prefix != sys.base_prefix else None
+GRADER_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def path(name: str, *parts: bytes) -> str | None:
+    """Where the cache `name` for these key parts lives (None: no cache here)."""
+    if DIR is None:
+        return None
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(hashlib.sha256(part).digest())
+    return os.path.join(DIR, f"{name}-{h.hexdigest()[:32]}.json")
+
+
+def grader_code() -> bytes:
+    """The grader's own code and data (grader/*.py, *.json), and the Python version: what a plan depends on."""
+    h = hashlib.sha256(sys.version.encode())
+    for name in sorted(os.listdir(GRADER_DIR)):
+        if name.endswith((".py", ".json")):
+            with open(os.path.join(GRADER_DIR, name), "rb") as f:
+                h.update(name.encode() + b"\0" + f.read() + b"\0")
+    return h.digest()
+
+
+def read(file: str | None) -> Any:
+    """The cached value, or None."""
+    if file is None:
+        return None
+    try:
+        with open(file, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+KEEP = 8  # files per cache name: old grader versions and other configurations fall out
+
+
+def write(file: str | None, value: Any) -> None:
+    """Atomically, readable by this user only; the oldest files of the same name beyond KEEP are removed."""
+    if file is None:
+        return
+    try:
+        os.makedirs(os.path.dirname(file), mode=0o700, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(file), prefix=".tmp-")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(value, f, separators=(",", ":"))
+        os.replace(tmp, file)
+    except OSError:
+        os.unlink(tmp)
+        return
+    _prune(os.path.basename(file).rsplit("-", 1)[0])
+
+
+def _prune(name: str) -> None:
+    try:
+        entries = [e for e in os.scandir(DIR) if e.name.startswith(name + "-") and e.name.endswith(".json")]
+        for old in sorted(entries, key=lambda e: e.stat().st_mtime, reverse=True)[KEEP:]:
+            os.unlink(old.path)
+    except OSError:
+        pass

@@ -1,0 +1,93 @@
+"""Starting a fresh child with next to nothing imported: `python -m grader FILE` starts the child that will run
+FILE first thing (__main__.py), so that the child's start-up (an interpreter, numpy, namespaces) overlaps the
+grader's own. The child boots, then waits on stdin for its plan, which sandbox.py hands it later.
+
+Only os, sys, time, fcntl, signal and subprocess here: everything this module imports delays the child.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+import time
+
+GRADER_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BOOT = "import sys; sys.path.insert(0, {root!r}); from grader.child import main; main()"
+# Plan and results pipes hold this much, so that neither side waits for the other to read: the plan is handed
+# over at once, and the grader can do other work while the child reports (fcntl F_SETPIPE_SZ; Linux only).
+PIPE_BYTES = 1 << 20
+
+
+def child_env() -> dict[str, str]:
+    """A minimal environment: nothing inherited (no tokens), one BLAS thread, deterministic hashing. The child adds
+    HOME and TMPDIR (its scratch dir) when its plan arrives."""
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+           "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    # Set on some CPUs because older OpenBLAS builds crash without them; they carry no secret.
+    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        if name in os.environ:
+            env[name] = os.environ[name]
+    return env
+
+
+def pipe(*, wide: bool = False) -> tuple[int, int]:
+    r, w = os.pipe()
+    if wide and hasattr(fcntl, "F_SETPIPE_SZ"):
+        try:
+            fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        except OSError:  # over the user's pipe-buffer allowance: a normal pipe still works
+            pass
+    return r, w
+
+
+class Launched:
+    """A fresh child that has started: the process, the grader's ends of its pipes (the plan goes to its stdin;
+    its stdout, stderr and results channel come back), and when it started (its time limit counts its start-up,
+    as it always did)."""
+
+    def __init__(self, proc: subprocess.Popen, plan_w: int, out_r: int, err_r: int, results_r: int, started: float):
+        self.proc, self.plan_w, self.out_r, self.err_r, self.results_r = proc, plan_w, out_r, err_r, results_r
+        self.started = started
+
+    def discard(self) -> None:
+        """Not needed after all: kill it (its worker, if it has one yet, dies with it) and close the pipes."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.proc.wait()
+        for fd in (self.plan_w, self.out_r, self.err_r, self.results_r):
+            os.close(fd)
+
+
+def start() -> Launched:
+    """Start a fresh child (python -c BOOT RESULTS_FD) in a session of its own, cwd "/", minimal environment."""
+    started = time.monotonic()
+    (plan_r, plan_w), (out_r, out_w), (err_r, err_w), (results_r, results_w) = (
+        pipe(wide=True), pipe(), pipe(), pipe(wide=True))
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-s", "-P", "-B", "-X", "utf8", "-c", BOOT.format(root=GRADER_ROOT), str(results_w)],
+            stdin=plan_r, stdout=out_w, stderr=err_w, pass_fds=(results_w,), env=child_env(), cwd="/",
+            start_new_session=True)
+    except BaseException:
+        for fd in (plan_w, out_r, err_r, results_r):
+            os.close(fd)
+        raise
+    finally:
+        for fd in (plan_r, out_w, err_w, results_w):
+            os.close(fd)
+    return Launched(proc, plan_w, out_r, err_r, results_r, started)
+
+
+def for_command_line(argv: list[str]) -> Launched | None:
+    """`python -m grader FILE ...`: start FILE's child now. None for anything else (a class folder or .zip, a
+    subcommand, an option first); cli.py then starts what it needs once it has parsed the arguments."""
+    if not argv or argv[0].startswith("-") or argv[0] in ("merge", "gradescope"):
+        return None
+    path = argv[0]
+    if not os.path.exists(path) or os.path.isdir(path) or path.lower().endswith(".zip"):
+        return None
+    return start()

@@ -1,0 +1,281 @@
+"""The fork server (grader/forkserver.py) and the fast single-file path (launch.py, the plan handed over early).
+
+A fork server's child must grade exactly as a fresh child does, sandbox report included; a server that dies is
+replaced and the grading goes on; the server holds nothing secret. (The hostile corpus runs through both paths in
+test_hostile.py.)
+"""
+import glob
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from conftest import REFERENCE, ROOT, STARTER, SUBMISSIONS, reference_code, run_cli
+
+from grader import confine, diskcache, forkserver, grade, render, sandbox
+from grader.config import GradeConfig
+from grader.sandbox import Limits
+
+# Every third file of the corpus (correct conventions, wrong implementations, combinations), the starter, and
+# submissions that fail in different ways before or while running.
+SAMPLE = sorted(glob.glob(os.path.join(SUBMISSIONS, "*", "*.py")))[::3] + [STARTER]
+FAILING = {"syntax_error.py": "def forward(self, x:\n    pass\n",
+           "exits_at_import.py": "import sys\nsys.exit(3)\n",
+           "crashes.py": "import ctypes\nctypes.string_at(0)\n",
+           "no_class.py": "class RNN:\n    pass\n"}
+
+
+@pytest.fixture(scope="module")
+def server():
+    s = forkserver.ForkServer()
+    s.start()
+    yield s
+    s.close()
+
+
+def _comparable(result) -> dict:
+    d = render.to_dict(result)
+    d.pop("duration_s")
+    return d
+
+
+def _failing_paths(folder) -> list[str]:
+    paths = []
+    for name, code in FAILING.items():
+        path = folder / name
+        path.write_text(code)
+        paths.append(str(path))
+    return paths
+
+
+def test_a_fork_server_child_grades_exactly_as_a_fresh_child(server, tmp_path):
+    config = GradeConfig()
+    for path in SAMPLE + _failing_paths(tmp_path):
+        fresh = grade.grade_path(path, config)
+        forked = grade.grade_path(path, config, runner=server)
+        assert _comparable(forked) == _comparable(fresh), path
+        assert forked.sandbox == fresh.sandbox
+    assert fresh.sandbox["isolated"] or fresh.sandbox["missing"]  # the report is there, whatever this machine has
+    assert server.restarts == 0 and server.unusable is None
+
+
+def test_the_failing_ones_fail_as_they_should(server, tmp_path):
+    results = {os.path.basename(p): grade.grade_path(p, GradeConfig(), runner=server) for p in _failing_paths(tmp_path)}
+    assert {n: r.error.kind for n, r in results.items()} == {
+        "syntax_error.py": "syntax_error", "exits_at_import.py": "exited", "crashes.py": "crashed",
+        "no_class.py": "missing_class"}
+    assert "SIGSEGV" in results["crashes.py"].error.message
+
+
+def test_a_timeout_in_a_fork_server_child(server, tmp_path):
+    path = tmp_path / "loops.py"
+    path.write_text(reference_code() + "\nwhile True:\n    pass\n")
+    start = time.monotonic()
+    result = grade.grade_path(str(path), GradeConfig(limits=Limits(timeout_s=1.0)), runner=server)
+    assert (result.status, result.error.kind) == ("error", "timeout")
+    assert time.monotonic() - start < 2.5
+    ok = grade.grade_path(REFERENCE, GradeConfig(), runner=server)  # the server goes on
+    assert ok.score == 100
+
+
+def _server_children(pid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                    out.append(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
+
+
+def test_a_server_that_dies_mid_run_is_replaced_and_the_submission_graded_again(tmp_path):
+    path = tmp_path / "slow.py"
+    path.write_text("import time\ntime.sleep(1.0)\n" + reference_code())
+    s = forkserver.ForkServer()
+    try:
+        assert grade.grade_path(REFERENCE, GradeConfig(), runner=s).score == 100
+        first = s.pid
+        children: list[int] = []
+
+        def kill_it():
+            time.sleep(0.5)
+            children.extend(_server_children(first))
+            os.kill(first, signal.SIGKILL)
+
+        killer = threading.Thread(target=kill_it)
+        killer.start()
+        result = grade.grade_path(str(path), GradeConfig(), runner=s)
+        killer.join()
+        assert (result.status, result.score) == ("graded", 100)
+        assert s.restarts == 1 and s.pid != first
+        assert children, "the submission's child was running when the server was killed"
+        time.sleep(0.2)
+        assert not [c for c in children if _alive(c)], "its child outlived its server"
+        assert grade.grade_path(REFERENCE, GradeConfig(), runner=s).score == 100
+    finally:
+        s.close()
+    assert not _alive(first)
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie is dead: whoever inherited it reaps it in its own time)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _batch_servers(batch_pid: int) -> list[int]:
+    """Fork servers whose parent is a worker of the batch `batch_pid`."""
+    servers = []
+    for worker in _server_children(batch_pid):
+        for pid in _server_children(worker):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    if b"grader.forkserver" in f.read():
+                        servers.append(pid)
+            except OSError:
+                continue
+    return servers
+
+
+def test_a_batch_goes_on_when_its_fork_server_dies(tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    slow = "import time\ntime.sleep(1.5)\n" + reference_code()
+    for name, code in {"alice.py": slow, "bob.py": reference_code(), "carol.py": open(STARTER).read(),
+                       "dave.py": reference_code()}.items():
+        (folder / name).write_text(code)
+    proc = subprocess.Popen([sys.executable, "-m", "grader", str(folder), "--out", str(tmp_path / "out"),
+                             "--jobs", "1"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    servers: list[int] = []
+    while not servers and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+        servers = _batch_servers(proc.pid)
+    assert servers, "no fork server found"
+    time.sleep(0.5)  # alice is asleep in a child of that server
+    for pid in servers:
+        os.kill(pid, signal.SIGKILL)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    scores = {s: json.loads((tmp_path / "out" / s / "result.json").read_text())["score"]
+              for s in ("alice", "bob", "carol", "dave")}
+    assert scores == {"alice": 100, "bob": 100, "carol": 0, "dave": 100}
+
+
+def _readable_regions(pid: int):
+    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", buffering=0) as mem:
+        for line in maps:
+            fields = line.split()
+            if "r" not in fields[1] or (len(fields) > 5 and fields[5] in ("[vvar]", "[vsyscall]", "[vvar_vclock]")):
+                continue
+            start, end = (int(x, 16) for x in fields[0].split("-"))
+            try:
+                mem.seek(start)
+                yield mem.read(end - start)
+            except (OSError, OverflowError, ValueError):
+                continue
+
+
+def test_the_server_holds_nothing_secret(tmp_path, monkeypatch):
+    """The server is started by a grader that holds the reference's results and an instructor's secret; after
+    it has run a submission, neither they, nor the submission's code, nor the grader's environment are anywhere in
+    its memory, and no module but the child's was ever imported there."""
+    canary_env = "GRADER_SERVER_CANARY"
+    monkeypatch.setenv(canary_env, "env-canary-" + os.urandom(6).hex())
+    secret = "instructor-secret-" + os.urandom(6).hex()
+    from grader import settings
+
+    config = settings.grade_config(settings.Settings(hidden=settings.Hidden(seed=secret)))
+    expected = grade.reference_ops(config.plan)["official/official-1"][1].value["outputs"][-1]
+    code_canary = "submission-canary-" + os.urandom(6).hex()
+    path = tmp_path / "modules.py"
+    path.write_text(f"# {code_canary}\nimport sys\nprint(sorted(m for m in sys.modules if m.startswith('grader')))\n"
+                    + reference_code())
+    s = forkserver.ForkServer()
+    try:
+        result = grade.grade_path(str(path), config, runner=s)
+        assert result.score == result.max_score
+        modules = set(re.findall(r"'(grader[.\w]*)'", result.stdout))
+        assert modules and modules <= {"grader", "grader.child", "grader.confine", "grader.forkserver",
+                                       "grader.launch", "grader.probe", "grader.sandbox", "grader.wire"}, modules
+        with open(f"/proc/{s.pid}/maps") as f:
+            assert "solution" not in f.read()
+        with open(f"/proc/{s.pid}/environ", "rb") as f:
+            assert canary_env.encode() not in f.read()
+        needles = [secret.encode(), code_canary.encode(), canary_env.encode(),
+                   expected.astype("<f8").tobytes(), open(REFERENCE, "rb").read()[:200]]
+        found = [n[:24] for region in _readable_regions(s.pid) for n in needles if n in region]
+        assert found == []
+    finally:
+        s.close()
+
+
+def test_the_disk_cache_is_out_of_a_childs_reach():
+    if diskcache.DIR is None:
+        pytest.skip("not in a venv: no disk cache")
+    readable = confine.readable_paths()  # numpy is imported here, as in the child when Landlock goes on
+    assert not [p for p in readable if confine._inside(os.path.realpath(diskcache.DIR), p)]
+
+
+def test_a_plan_handed_over_early_is_checked_and_a_wrong_one_discarded():
+    config = GradeConfig()
+    child = sandbox.FreshChild()
+    wrong_probes = [p.to_plan() for p in config.plan.probes][:-1]
+    from grader.submission import read_submission
+
+    child.hand_over(sandbox.child_plan(read_submission(REFERENCE), wrong_probes, False), config.limits)
+    first = child.proc.pid
+    result = grade.grade_path(REFERENCE, config, runner=child)
+    assert result.score == 100 and child.proc is None  # graded by a second child, the first one discarded
+    assert not _alive(first)
+
+
+def test_the_cli_hands_over_the_plan_it_would_build(tmp_path):
+    """What cli.py predicts from the disk cache before numpy is loaded equals the plan grade.py builds."""
+    from grader import cli
+    from grader.submission import read_submission
+
+    config = GradeConfig()
+    probes = [p.to_plan() for p in config.plan.probes]
+    handed = {}
+
+    class Recorder(sandbox.FreshChild):
+        def __init__(self):
+            pass
+
+        def hand_over(self, plan, limits):
+            handed["payload"] = sandbox.payload(plan, limits, "SCRATCH")
+
+    args = cli.build_parser().parse_args([REFERENCE])
+    cache = diskcache.path("plan", diskcache.grader_code())
+    if cache is None:
+        pytest.skip("not in a venv: no disk cache")
+    diskcache.write(cache, probes)
+    assert cli._hand_over_early(Recorder(), args) is None
+    real = sandbox.child_plan(read_submission(REFERENCE), probes, config.require_isolation)
+    assert handed["payload"] == sandbox.payload(real, config.limits, "SCRATCH")
+
+
+def test_one_python_file_imports_neither_jinja2_nor_nbformat():
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "grader", REFERENCE, "--quiet"], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line}
+    assert "numpy" in imported and not {"jinja2", "nbformat"} & imported
+
+
+def test_one_file_through_a_fork_server_from_the_command_line():
+    done = run_cli(REFERENCE, "--runner", "fork-server", "--json", "-", "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["score"] == 100
