@@ -102,6 +102,7 @@ def _grade_in_worker(path: str, config) -> dict[str, Any]:
     result = grade.grade_path(path, config, runner=batch.worker_runner())
     server = batch.worker_server()
     return {"score": result.score, "status": result.status, "fallback": server.unusable,
+            "isolated": bool(result.sandbox.get("isolated")),
             "worker_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
             "server_kib": server.server_peak_kib(), "child_kib": server.child_peak_kib}
 
@@ -115,15 +116,15 @@ def naive(paths: list[str], jobs: int, out: str) -> None:
         list(pool.map(one, paths))
 
 
-def latency(path: str, repeats: int) -> tuple[float, float]:
-    """Median wall time of `python -m grader FILE` (its terminal summary included) and of
-    `python -c "import numpy"`, interleaved."""
+def latency(path: str, repeats: int) -> tuple[list[float], list[float]]:
+    """Wall times of `python -m grader FILE` (its terminal summary included) and of `python -c "import numpy"`,
+    interleaved."""
     grader, numpy = [], []
     for _ in range(repeats):
         numpy.append(timed(lambda: subprocess.run([sys.executable, "-c", "import numpy"], check=True)))
         grader.append(timed(lambda: subprocess.run([sys.executable, "-m", "grader", path], cwd=ROOT, check=True,
                                                    stdout=subprocess.DEVNULL)))
-    return statistics.median(grader), statistics.median(numpy)
+    return grader, numpy
 
 
 def machine() -> dict[str, Any]:
@@ -162,7 +163,8 @@ def main(argv: list[str]) -> int:
             runs["confined"].append(time.perf_counter() - start)
             runs["floor"].append(timed(lambda: in_process(paths)))
             runs["naive"].append(timed(lambda: naive(paths, args.jobs, os.path.join(tmp, "naive"))))
-        lat, numpy_lat = latency(os.path.join(ROOT, "solution", "simple_rnn.py"), args.latency_repeats)
+        lat_runs, numpy_runs = latency(os.path.join(ROOT, "solution", "simple_rnn.py"), args.latency_repeats)
+    lat, numpy_lat = statistics.median(lat_runs), statistics.median(numpy_runs)
     rate = {k: args.n / statistics.median(v) for k, v in runs.items()}
     peak = {k: max(w[k] for w in workers) / 1024 for k in ("worker_kib", "server_kib", "child_kib")}
     per_worker = sum(peak.values())
@@ -177,7 +179,10 @@ def main(argv: list[str]) -> int:
         "peak_rss_mib": {"worker": peak["worker_kib"], "fork_server": peak["server_kib"],
                          "largest_child": peak["child_kib"], "sum": per_worker},
         "fork_server_fallbacks": fallbacks,
-        "targets": {"a/b >= 0.6": rate["confined"] / rate["floor"] >= 0.6,
+        "a_fully_isolated": all(w["isolated"] for w in workers),
+        "runs_s": {**runs, "latency_grader": lat_runs, "latency_import_numpy": numpy_runs},
+        "targets": {"(a) with full confinement": all(w["isolated"] for w in workers),
+                    "a/b >= 0.6": rate["confined"] / rate["floor"] >= 0.6,
                     "a/c >= 2.5": rate["confined"] / rate["naive"] >= 2.5,
                     "latency <= 2.5 x import numpy": lat <= 2.5 * numpy_lat,
                     "peak memory per worker < 150 MB": per_worker * 2 ** 20 < 150e6},
@@ -188,13 +193,15 @@ def main(argv: list[str]) -> int:
     print(f"machine: {m['cpus']} CPUs ({m['cpu']}), {m['memory_gib']:g} GiB, {m['platform']}, Python {m['python']}")
     print(f"{args.n} submissions (correct, wrong, erroring), --jobs {args.jobs}, median of {args.repeats} "
           "interleaved runs")
-    print(f"  (a) confined batch, fork servers  {t['a_confined_batch']:6.1f} submissions/s")
+    isolated = "every child fully confined" if results["a_fully_isolated"] else "NOT every child fully confined"
+    print(f"  (a) confined batch, fork servers  {t['a_confined_batch']:6.1f} submissions/s ({isolated})")
     print(f"  (b) in-process floor, no isolation {t['b_in_process_floor']:5.1f} submissions/s")
     print(f"  (c) fresh `python -m grader` each {t['c_naive_fresh_interpreter']:6.1f} submissions/s")
     print(f"  a/b = {results['ratio_a_over_b']:.2f} (target >= 0.6)   a/c = {results['ratio_a_over_c']:.2f} "
           "(target >= 2.5)")
     print(f"  latency (median of {args.latency_repeats}): python -m grader FILE {lat:.3f} s, "
           f"python -c 'import numpy' {numpy_lat:.3f} s, ratio {lat / numpy_lat:.2f} (target <= 2.5)")
+    print(f"    (ranges: {min(lat_runs):.3f}-{max(lat_runs):.3f} s and {min(numpy_runs):.3f}-{max(numpy_runs):.3f} s)")
     print(f"  peak RSS per worker: worker {peak['worker_kib']:.0f} MiB + fork server {peak['server_kib']:.0f} MiB "
           f"+ largest child {peak['child_kib']:.0f} MiB = {per_worker:.0f} MiB (target < 150 MB; pages a child "
           "shares with its server count twice)")

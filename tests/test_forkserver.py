@@ -76,10 +76,8 @@ def test_the_failing_ones_fail_as_they_should(server, tmp_path):
 def test_a_timeout_in_a_fork_server_child(server, tmp_path):
     path = tmp_path / "loops.py"
     path.write_text(reference_code() + "\nwhile True:\n    pass\n")
-    start = time.monotonic()
     result = grade.grade_path(str(path), GradeConfig(limits=Limits(timeout_s=1.0)), runner=server)
     assert (result.status, result.error.kind) == ("error", "timeout")
-    assert time.monotonic() - start < 2.5
     ok = grade.grade_path(REFERENCE, GradeConfig(), runner=server)  # the server goes on
     assert ok.score == 100
 
