@@ -100,23 +100,20 @@ def _positive(kind):
 
 
 def main(argv: list[str], *, launched=None) -> int:
-    """The command. `launched`: a child launch.py started for argv's one file before this was imported."""
+    """The command. `launched`: the child that launch.py started for argv's one file before this module was
+    imported (__main__.py); it grades that file, or is discarded."""
     try:
-        args = build_parser().parse_args(argv) if argv[:1] not in (["merge"], ["gradescope"]) else None
-    except BaseException:  # a usage error, or --help
-        if launched is not None:
-            launched.discard()
-        raise
-    if args is None:
-        if launched is not None:
-            launched.discard()
-        if argv[0] == "merge":
+        if argv[:1] == ["merge"]:
             return _merge(build_merge_parser().parse_args(argv[1:]))
-        return _gradescope(build_gradescope_parser().parse_args(argv[1:]))
-    runner = _runner(args, launched)
-    plan_cache = _hand_over_early(runner, args)
+        if argv[:1] == ["gradescope"]:
+            return _gradescope(build_gradescope_parser().parse_args(argv[1:]))
+        args = build_parser().parse_args(argv)
+        runner, launched = _runner(args, launched), None
+    finally:
+        if launched is not None:  # another command, a usage error or --help
+            launched.discard()
     try:
-        return _grade(args, runner, plan_cache)
+        return _grade(args, runner, _hand_over_early(runner, args))
     finally:
         if runner is not None:
             runner.close()
@@ -124,8 +121,8 @@ def main(argv: list[str], *, launched=None) -> int:
 
 def _runner(args: argparse.Namespace, launched):
     """For one file, start what will run it now, before numpy and the plan are loaded here, so that it boots
-    meanwhile: a fresh child (the one `launched` if there is one), or a fork server. None for a class, or a path
-    that does not exist."""
+    meanwhile: a fresh child (the one `launched`, if there is one), or a fork server. None for a class, or a path
+    that does not exist. `launched` is used or discarded."""
     if launched is not None and (args.runner == "fork-server" or _is_class(args.submission)):
         launched.discard()
         launched = None
