@@ -70,11 +70,15 @@ def _enc(a: np.ndarray) -> dict[str, Any]:
     return wire.encode_array(np.asarray(a, dtype=float))
 
 
-def random_params(rng: np.random.Generator, sizes: tuple[int, int, int], scale: float = 0.5) -> dict[str, np.ndarray]:
+def param_shapes(sizes: tuple[int, int, int]) -> dict[str, tuple[int, int]]:
+    """The kata's parameter shapes for sizes (I, H, O), in the starter's order."""
     i, h, o = sizes
-    shapes = {"W_xh": (h, i), "W_hh": (h, h), "W_hy": (o, h), "b_h": (h, 1), "b_y": (o, 1)}
+    return {"W_xh": (h, i), "W_hh": (h, h), "W_hy": (o, h), "b_h": (h, 1), "b_y": (o, 1)}
+
+
+def random_params(rng: np.random.Generator, sizes: tuple[int, int, int], scale: float = 0.5) -> dict[str, np.ndarray]:
     return {name: rng.normal(0.0, scale * (0.6 if name.startswith("b") else 1.0), shape)
-            for name, shape in shapes.items()}
+            for name, shape in param_shapes(sizes).items()}
 
 
 def _sequence(rng: np.random.Generator, t: int, n: int, scale: float = 1.0) -> np.ndarray:

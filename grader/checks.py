@@ -11,7 +11,7 @@ from typing import Any, Callable
 import numpy as np
 
 from grader import compare, conventions
-from grader.cases import PARAMS, CheckSpec, Plan, Probe
+from grader.cases import PARAMS, CheckSpec, Plan, Probe, param_shapes
 from grader.result import Check, Status
 from grader.wire import Opaque, WireError, decode_value
 
@@ -208,12 +208,7 @@ def _check_init(ctx: _Context, spec: CheckSpec):
     p, mine, ref = ctx.ops("init", 1)
     i, h, o = p.meta["sizes"]
     got, want = mine[0].value["params"], ref[0].value["params"]
-    shapes = {"W_xh": (h, i), "W_hh": (h, h), "W_hy": (o, h), "b_h": (h, 1), "b_y": (o, 1)}
-    arrays, problems = {}, []
-    for name, shape in shapes.items():
-        arr, problem = conventions.read_param(got[name], shape, name, "after __init__")
-        arrays[name] = arr
-        problems += [problem] if problem else []
+    arrays, problems = _read_params(got, (i, h, o), "after __init__")
     if spec.id == "init/shapes":
         hidden = mine[0].value.get("hidden_size")
         if not (isinstance(hidden, float) and hidden == h):
@@ -225,7 +220,7 @@ def _check_init(ctx: _Context, spec: CheckSpec):
         if problems:
             return Status.FAIL, "; ".join(problems), {}
         return Status.PASS, f"SimpleRNN{(i, h, o)} has W_xh {(h, i)}, W_hh {(h, h)}, W_hy {(o, h)}, b_h, b_y", {}
-    if any(arrays[n] is None for n in shapes):
+    if any(a is None for a in arrays.values()):
         raise _Verdict(Status.SKIPPED, "skipped: the parameters' shapes are wrong (see init/shapes)")
     if spec.id == "init/zero_biases":
         nonzero = [n for n in ("b_h", "b_y") if np.any(arrays[n] != 0)]
@@ -280,14 +275,18 @@ def _check_forward(ctx: _Context, spec: CheckSpec):
 
 # ---- backward and training: parameter updates -------------------------------------------------------------------
 
-def _params(ops_value: dict[str, Any], sizes: tuple[int, int, int], when: str) -> dict[str, np.ndarray]:
-    i, h, o = sizes
-    shapes = {"W_xh": (h, i), "W_hh": (h, h), "W_hy": (o, h), "b_h": (h, 1), "b_y": (o, 1)}
+def _read_params(values: dict[str, Any], sizes: tuple[int, int, int],
+                 when: str) -> tuple[dict[str, np.ndarray | None], list[str]]:
+    """Each parameter in the reference's shape (None where it can't be), and what was wrong with the others."""
     out, problems = {}, []
-    for name, shape in shapes.items():
-        arr, problem = conventions.read_param(ops_value["params"][name], shape, name, when)
-        out[name] = arr
+    for name, shape in param_shapes(sizes).items():
+        out[name], problem = conventions.read_param(values[name], shape, name, when)
         problems += [problem] if problem else []
+    return out, problems
+
+
+def _params(ops_value: dict[str, Any], sizes: tuple[int, int, int], when: str) -> dict[str, np.ndarray]:
+    out, problems = _read_params(ops_value["params"], sizes, when)
     if problems:
         raise _Verdict(Status.FAIL, "; ".join(problems))
     return out

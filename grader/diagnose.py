@@ -24,7 +24,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from grader import conventions, mutants
-from grader.cases import PARAMS, Plan
+from grader.cases import PARAMS, Plan, param_shapes
 from grader.checks import Evaluation, Op
 from grader.mutants import Mutant
 from grader.result import Diagnosis
@@ -249,14 +249,9 @@ class BackwardRun:
         return f"{self.probe} (T = {self.t}, O = {self.o}, lr = {self.lr:g})"
 
 
-def _shapes(sizes: tuple[int, int, int]) -> dict[str, tuple[int, int]]:
-    i, h, o = sizes
-    return {"W_xh": (h, i), "W_hh": (h, h), "W_hy": (o, h), "b_h": (h, 1), "b_y": (o, 1)}
-
-
 def _read_params(value: dict[str, Any], sizes: tuple[int, int, int]) -> dict[str, np.ndarray] | None:
     out = {}
-    for name, shape in _shapes(sizes).items():
+    for name, shape in param_shapes(sizes).items():
         arr, problem = conventions.read_param(value.get("params", {}).get(name), shape, name, "")
         if problem:
             return None
