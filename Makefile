@@ -35,21 +35,21 @@ grade-all: $(STAMP)
 
 # What to upload to Gradescope: dist/gradescope.zip (setup.sh, run_autograder, the grader; CONFIG ships as config.toml).
 gradescope: $(STAMP)
-	$(PY) -m grader.gradescope_pack --out dist $(if $(CONFIG),--config "$(CONFIG)")
+	$(PY) -m grader.course.gradescope --out dist $(if $(CONFIG),--config "$(CONFIG)")
 
 # Peak memory of a batch of 100 and of 2,000 generated submissions (slow: grades them all).
 bench-batch: $(STAMP)
-	$(PY) -m grader.bench_batch
+	$(PY) -m grader.tools.bench_batch
 
 test: $(STAMP)
 	$(PY) -m pytest
 
 bench: $(STAMP)
-	$(PY) -m grader.bench
+	$(PY) -m grader.tools.bench
 
 clean:
 	rm -rf $(VENV) $(REPORTS) .pytest_cache dist
 
 # Rebuild starter/simple_rnn.ipynb from starter/simple_rnn.py (a test keeps the two in sync).
 notebook: $(STAMP)
-	$(PY) -m grader.starter_notebook
+	$(PY) -m grader.tools.starter_notebook

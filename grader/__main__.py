@@ -1,7 +1,7 @@
 import os
 import sys
 
-from grader import launch
+from grader.run import launch
 
 # One file to grade: its child starts before anything else is imported, and boots while the grader does.
 launched = launch.for_command_line(sys.argv[1:])

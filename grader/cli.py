@@ -1,7 +1,7 @@
 """Command line.
 
     python -m grader SUBMISSION [--json PATH|-] [--html PATH] ...        one .py or .ipynb
-    python -m grader CLASS_DIR_OR_ZIP --out OUTDIR [--jobs N] ...         a whole class (batch.py)
+    python -m grader CLASS_DIR_OR_ZIP --out OUTDIR [--jobs N] ...         a whole class (course/batch.py)
     python -m grader merge --out OUTDIR SHARD_OUTDIR...                   combine the outputs of --shard runs
     python -m grader gradescope [--submission DIR] [--results DIR]        inside Gradescope's autograder
 
@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _shard(text: str) -> tuple[int, int]:
-    from grader.batch import parse_shard
+    from grader.course.batch import parse_shard
 
     try:
         return parse_shard(text)
@@ -129,12 +129,12 @@ def _runner(args: argparse.Namespace, launched):
     if not os.path.exists(args.submission) or _is_class(args.submission):
         return None
     if args.runner == "fork-server":
-        from grader.forkserver import ForkServer
+        from grader.run.forkserver import ForkServer
 
         server = ForkServer()
         server.start()
         return server
-    from grader.sandbox import FreshChild
+    from grader.run.sandbox import FreshChild
 
     return FreshChild(launched)
 
@@ -144,11 +144,12 @@ def _hand_over_early(runner, args: argparse.Namespace) -> str | None:
     disk cache (the default plan's probes as last built by this same grader code), so that it can start as soon as
     it has booted. FreshChild.begin checks the prediction against the real plan. Returns the cache file to fill
     when there was nothing in it."""
-    from grader.sandbox import FreshChild
+    from grader.run.sandbox import FreshChild
 
     if not isinstance(runner, FreshChild) or args.config is not None:
         return None
-    from grader import diskcache, sandbox, submission
+    from grader.judge import diskcache
+    from grader.run import sandbox, submission
 
     cache = diskcache.path("plan", diskcache.grader_code())
     probes = diskcache.read(cache)
@@ -167,53 +168,54 @@ def _is_class(path: str) -> bool:
 
 
 def _grade(args: argparse.Namespace, runner, plan_cache: str | None = None) -> int:
-    from grader import settings as settings_mod
+    from grader.course import config as course_config
 
     try:
-        settings = settings_mod.load(args.config)
-    except settings_mod.ConfigError as e:
+        course = course_config.load(args.config)
+    except course_config.ConfigError as e:
         return _usage_error(f"configuration: {e}")
-    config = settings_mod.grade_config(settings, timeout_s=args.timeout, memory_mb=args.memory_mb,
+    config = course_config.grade_config(course, timeout_s=args.timeout, memory_mb=args.memory_mb,
                                        require_isolation=args.require_isolation)
     if not os.path.exists(args.submission):
         return _usage_error(f"{args.submission} does not exist; give a .py or .ipynb file, or a class folder or "
                             ".zip with --out")
     if _is_class(args.submission):
-        return _batch(args, settings, config)
+        return _batch(args, course, config)
     if args.format and not args.out:
         return _usage_error("--format gradescope needs --out DIR (results.json is written there)")
     if args.shard != (1, 1):
         return _usage_error("--shard splits a class; give a folder or .zip")
-    from grader import grade, render
+    from grader import grade
+    from grader.report import contract, html, terminal
 
     result = grade.grade_path(args.submission, config, runner=runner)
     if plan_cache:
-        from grader import diskcache
+        from grader.judge import diskcache
 
         diskcache.write(plan_cache, [p.to_plan() for p in config.plan.probes])
     if args.require_isolation and result.status == "error" and result.error.message.startswith(grade.REFUSED):
         print(f"grader: error: {result.error.message}", file=sys.stderr)
         return EXIT_USAGE
     if args.json:
-        _write(args.json, render.to_json(result))
+        _write(args.json, contract.to_json(result))
     if args.html:
-        _write(args.html, render.to_html(result))
+        _write(args.html, html.to_html(result))
     if args.format:
-        from grader import export
+        from grader.report import exports
 
-        _write(os.path.join(args.out, "results.json"), render.dumps(export.gradescope(
-            render.to_dict(result), visibility=settings.visibility, hidden_visibility=settings.hidden_visibility)))
+        _write(os.path.join(args.out, "results.json"), contract.dumps(exports.gradescope(
+            contract.to_dict(result), visibility=course.visibility, hidden_visibility=course.hidden_visibility)))
     if args.junit:
-        from grader import export
+        from grader.course.junit import JUnitWriter
 
-        writer = export.JUnitWriter(args.junit)
-        writer.add(render.to_dict(result), result.submission)
+        writer = JUnitWriter(args.junit)
+        writer.add(contract.to_dict(result), result.submission)
         writer.close()
     if not args.quiet:
         # With --json -, stdout carries the JSON alone and the summary moves to stderr.
         out = sys.stderr if args.json == "-" else sys.stdout
         colour = out.isatty() and not os.environ.get("NO_COLOR")
-        out.write(render.to_terminal(result, colour=colour))
+        out.write(terminal.to_terminal(result, colour=colour))
         if args.html:
             out.write(f"Report: {args.html}\n")
     return _exit_status(result, args.fail_under)
@@ -224,10 +226,10 @@ def _usage_error(message: str) -> int:
     return EXIT_USAGE
 
 
-def _batch(args: argparse.Namespace, settings, config) -> int:
+def _batch(args: argparse.Namespace, course, config) -> int:
     """A class: a folder or a .zip of submissions, graded into --out."""
-    from grader import batch, layout
-    from grader.settings import fingerprint
+    from grader.course import batch, discover
+    from grader.course.config import fingerprint
 
     if not args.out:
         return _usage_error(f"{args.submission} is a class; say where its results go with --out DIR")
@@ -237,11 +239,11 @@ def _batch(args: argparse.Namespace, settings, config) -> int:
         return _usage_error(f"{', '.join(single)} is for one submission; a class gets OUTDIR/<student>/ files")
     options = batch.Options(out=args.out, jobs=args.jobs, shard=args.shard, gradescope=args.format == "gradescope",
                             fork_server=args.runner != "fresh",
-                            junit=args.junit, visibility=settings.visibility,
-                            hidden_visibility=settings.hidden_visibility)
+                            junit=args.junit, visibility=course.visibility,
+                            hidden_visibility=course.hidden_visibility)
     try:
         outcome = batch.run(args.submission, options, config, fingerprint(config))
-    except layout.LayoutError as e:
+    except discover.LayoutError as e:
         return _usage_error(str(e))
     except KeyboardInterrupt:
         print("\nInterrupted. Run the same command again to grade the rest.", file=sys.stderr)
@@ -257,7 +259,7 @@ def _batch(args: argparse.Namespace, settings, config) -> int:
 
 
 def _merge(args: argparse.Namespace) -> int:
-    from grader import gradebook
+    from grader.course import gradebook
 
     missing = [d for d in args.shards if not os.path.isdir(d)]
     if missing:
@@ -272,18 +274,20 @@ def _merge(args: argparse.Namespace) -> int:
 
 
 def _gradescope(args: argparse.Namespace) -> int:
-    from grader import batch, render, settings as settings_mod
+    from grader.course import config as course_config
+    from grader.course import gradescope
+    from grader.report import terminal
 
     try:
-        settings = settings_mod.load(args.config)
-    except settings_mod.ConfigError as e:
+        course = course_config.load(args.config)
+    except course_config.ConfigError as e:
         return _usage_error(f"configuration: {e}")
     if not os.path.isdir(args.submission):
         return _usage_error(f"{args.submission} is not a folder")
-    result = batch.grade_gradescope(args.submission, os.path.join(args.results, "results.json"),
-                                    settings_mod.grade_config(settings), visibility=settings.visibility,
-                                    hidden_visibility=settings.hidden_visibility)
-    sys.stdout.write(render.to_terminal(result))  # Gradescope keeps this log for the instructor
+    result = gradescope.grade_submission(args.submission, os.path.join(args.results, "results.json"),
+                                         course_config.grade_config(course), visibility=course.visibility,
+                                         hidden_visibility=course.hidden_visibility)
+    sys.stdout.write(terminal.to_terminal(result))  # Gradescope keeps this log for the instructor
     return EXIT_OK
 
 
@@ -299,6 +303,6 @@ def _write(path: str, text: str) -> None:
     if path == "-":
         sys.stdout.write(text)
         return
-    from grader import storage
+    from grader.course import storage
 
     storage.write_text(path, text)

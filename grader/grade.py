@@ -1,6 +1,6 @@
 """Orchestrator for one submission: read → run (confined child) → check → diagnose → GradeResult.
 
-Only this module and batch.py call across stages. Learner faults come back as values; a grader bug becomes an
+Only this module and course/batch.py call across stages. Learner faults come back as values; a grader bug becomes an
 `internal` result rather than an exception, so a caller always gets something to write.
 """
 from __future__ import annotations
@@ -13,12 +13,23 @@ from typing import Any
 
 import numpy as np
 
-from grader import checks, diagnose, reference, sandbox
-from grader import probe as probe_exec
-from grader.cases import Plan, Probe
-from grader.config import GradeConfig
+from grader.diagnose import explain
+from grader.judge import checks, reference
+from grader.judge.plan import Plan, Probe, default_plan
 from grader.result import Check, ErrorInfo, GradeResult, Status
-from grader.submission import LoadFault, Source, read_submission
+from grader.run import probe as probe_exec
+from grader.run import sandbox
+from grader.run.sandbox import Limits
+from grader.run.submission import LoadFault, Source, read_submission
+
+
+@dataclass(frozen=True)
+class GradeConfig:
+    """Everything that decides a grade besides the submission: one frozen object passed down, never module-level
+    state. The course's TOML (course/config.py) builds one; the defaults are the kata's."""
+    limits: Limits = field(default_factory=Limits)
+    plan: Plan = field(default_factory=default_plan)
+    require_isolation: bool = False
 
 
 DIAGNOSIS_FAILED = ("the grader could not work out what the failures mean (a bug in the grader's diagnosis, "
@@ -27,7 +38,7 @@ DIAGNOSIS_FAILED = ("the grader could not work out what the failures mean (a bug
 
 def grade_path(path: str, config: GradeConfig, *, runner: sandbox.Runner = sandbox.FRESH) -> GradeResult:
     """Grade the file at `path`. `runner` runs the child's plan: a fresh confined interpreter by default, a fork
-    server's child in a batch (forkserver.py), or one started ahead of time (launch.py, for one file)."""
+    server's child in a batch (run/forkserver.py), or one started ahead of time (run/launch.py, for one file)."""
     start = time.monotonic()
     try:
         source = read_submission(path)
@@ -53,7 +64,7 @@ def grade_source(source: Source, config: GradeConfig, *, runner: sandbox.Runner 
 
 @dataclass
 class _Channel:
-    """What the child reported, read in the one order the child writes it (see probe.py)."""
+    """What the child reported, read in the one order the child writes it (see run/probe.py)."""
     sandbox: dict[str, Any] = field(default_factory=dict)
     refused: bool = False
     loaded: dict[str, Any] | None = None
@@ -92,7 +103,7 @@ def read_channel(messages: list[dict[str, Any]], probes: list[Probe]) -> _Channe
 
 
 def _well_formed(results: Any, probe: Probe) -> bool:
-    """One result per op: {"ok": fields of that op}, {"error": {...}} or {"skipped": true} (probe.py writes them).
+    """One result per op: {"ok": fields of that op}, {"error": {...}} or {"skipped": true} (run/probe.py writes them).
     The values inside are checked later, as they are decoded."""
     if not isinstance(results, list) or len(results) != len(probe.ops):
         return False
@@ -137,7 +148,7 @@ def interpret(source: Source, outcome: sandbox.RunOutcome, config: GradeConfig) 
     ref = reference_ops(plan)
     evaluation = checks.evaluate(plan, learner, ref)
     try:
-        diagnoses = diagnose.diagnose(plan, learner, ref, evaluation)
+        diagnoses = explain.diagnose(plan, learner, ref, evaluation)
     except Exception:  # a grader bug in the diagnosis must not cost the learner the grade itself
         diagnoses = []
         warnings.append(DIAGNOSIS_FAILED)
@@ -155,7 +166,7 @@ _REFERENCE_OPS: dict[tuple, dict[str, list[checks.Op]]] = {}
 
 
 def reference_ops(plan: Plan) -> dict[str, list[checks.Op]]:
-    """The reference's results for `plan` (reference.py: computed, or from its disk cache), decoded as the learner's
+    """The reference's results for `plan` (judge/reference.py: computed, or from its disk cache), decoded as the learner's
     are. Once per process, since a batch worker grades many submissions; the arrays are read-only, so that no
     check can change them for the next submission."""
     key = tuple(reference.key(p) for p in plan.probes)

@@ -1,4 +1,4 @@
-"""The result of grading one submission, as plain data. Renderers (render.py) are pure functions of it."""
+"""The result of grading one submission, as plain data. Renderers (report/) are pure functions of it."""
 from __future__ import annotations
 
 import enum

@@ -17,9 +17,8 @@ sys.path.insert(0, ROOT)
 
 
 def grade_file(path: str, **limits):
-    from grader.config import GradeConfig
-    from grader.grade import grade_path
-    from grader.sandbox import Limits
+    from grader.grade import GradeConfig, grade_path
+    from grader.run.sandbox import Limits
 
     return grade_path(path, GradeConfig(limits=Limits(**limits)) if limits else GradeConfig())
 

@@ -18,7 +18,8 @@ import pytest
 from conftest import REFERENCE, ROOT, STARTER, SUBMISSIONS, reference_code, run_cli
 from test_export import assert_gradescope_valid, junit_counts
 
-from grader import batch, gradebook, layout, settings
+from grader.course import batch, discover, gradebook
+from grader.course import config as settings
 
 TIMEOUT = "2.5"  # the endless loop costs this much per run; a correct submission needs about 0.3 s
 
@@ -394,8 +395,9 @@ def test_gradescope_subcommand_picks_the_file_or_says_why_not(tmp_path):
 
 
 def test_gradescope_package_runs_like_the_autograder(tmp_path):
-    from grader import gradescope_pack
     import zipfile
+
+    from grader.course import gradescope as gradescope_pack
 
     (tmp_path / "course.toml").write_text(HIDDEN_TOML)
     archive = gradescope_pack.build(str(tmp_path / "dist"), str(tmp_path / "course.toml"))
@@ -459,10 +461,10 @@ def test_a_grader_failure_while_writing_is_recorded_and_retried(tmp_path, monkey
     """In-process: rendering raises (a grader bug); the student still gets a result saying so, and the next
     run grades them again."""
     source = make_class(tmp_path / "class", {"alice.py": CLASS["alice.py"]})
-    (entry,) = layout.discover(source)
+    (entry,) = discover.submissions(source)
     config = settings.grade_config(settings.load(None))
     options = batch.Options(out=str(tmp_path / "out"))
-    monkeypatch.setattr(batch.render, "to_html", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(batch.html, "to_html", lambda *a, **k: 1 / 0)
     done = batch.grade_entry(entry, config, "key", options)
     assert (done.status, done.error_kind) == ("error", "internal")
     stored = gradebook.read_result(options.out, "alice")

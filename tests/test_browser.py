@@ -10,7 +10,7 @@ import pytest
 
 from conftest import SUBMISSIONS, grade_file
 
-from grader.render import to_html
+from grader.report.html import to_html
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install "

@@ -77,9 +77,9 @@ def test_renamed_parameters_skip_injection_checks_with_a_reason(grade_code):
 
 
 def test_terminal_summary_gives_per_parameter_verdicts(grade_code):
-    from grader import render
+    from grader.report import terminal
 
-    text = render.to_terminal(grade_code(REF.replace("db_y += dy", "db_y += 1.02 * dy")))
+    text = terminal.to_terminal(grade_code(REF.replace("db_y += dy", "db_y += 1.02 * dy")))
     line = next(ln for ln in text.splitlines() if ln.strip().startswith("updates by parameter:"))
     assert "W_xh right" in line and "b_h right" in line
     assert "b_y wrong (2 % off at [0, 0])" in line

@@ -3,7 +3,7 @@ how much and where."""
 import numpy as np
 import pytest
 
-from grader import compare
+from grader.judge import compare
 
 
 def test_one_percent_gradient_error_fails_even_when_update_is_tiny_next_to_w():

@@ -1,10 +1,10 @@
 """Grading the same file twice gives identical results (timings aside), even when the learner seeds at import."""
 from conftest import SUBMISSIONS, grade_file
-from grader import render
+from grader.report import contract
 
 
 def stable(result) -> dict:
-    d = render.to_dict(result)
+    d = contract.to_dict(result)
     d.pop("duration_s")
     return d
 

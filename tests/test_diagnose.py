@@ -11,9 +11,10 @@ import pytest
 
 from conftest import SUBMISSIONS, grade_file
 
-from grader import diagnose, mutants, reference
-from grader.cases import default_plan
-from grader.checks import decode_ops
+from grader.diagnose import behaviour, fit, mutants, texts
+from grader.judge import reference
+from grader.judge.checks import decode_ops
+from grader.judge.plan import default_plan
 
 CONTRACT_IDS = {"not_implemented", "loss_mean_over_time", "loss_missing_half", "loss_mean_over_outputs",
                 "only_last_step_loss", "truncated_bptt", "tanh_derivative", "whh_gradient_uses_current_state",
@@ -45,7 +46,7 @@ def by_id(result) -> dict:
 
 
 def test_every_id_has_text_and_is_covered_alone_and_combined_in_two_styles():
-    assert CONTRACT_IDS <= set(diagnose.TEXT) and set(diagnose.ORDER) == set(diagnose.TEXT)
+    assert CONTRACT_IDS <= set(texts.TEXT) and set(texts.ORDER) == set(texts.TEXT)
     entries = [ids_and_style(p) for p in WRONG]
     for mid in sorted(CONTRACT_IDS):
         alone = {style for ids, style in entries if ids == [mid]}
@@ -186,17 +187,17 @@ def test_each_structural_flag_changes_the_update():
     p = PLAN.probe("backward/basic")
     args = (p.meta["params"], p.meta["x"], p.meta["y"], p.meta["lr"])
     ref = mutants.update(*args)
-    for name in diagnose.STRUCTURAL:
-        changed = mutants.update(*args, diagnose._mutant_of(mutants.Mutant(), (name,)))
+    for name in fit.STRUCTURAL:
+        changed = mutants.update(*args, fit._mutant_of(mutants.Mutant(), (name,)))
         assert max(np.max(np.abs(changed[k] - ref[k])) for k in ref) > 1e-4, name
 
 
 def test_scale_flags_follow_t_o_and_lr():
-    runs = [diagnose.BackwardRun(f"p{t}{o}{lr}", {}, np.zeros((t, 1)), np.zeros((t, o)), lr, {}, 1e-13)
+    runs = [behaviour.BackwardRun(f"p{t}{o}{lr}", {}, np.zeros((t, 1)), np.zeros((t, o)), lr, {}, 1e-13)
             for t, o, lr in ((6, 1, 0.01), (5, 3, 0.01), (5, 2, 0.1), (1, 2, 0.05))]
     factors = {r.probe: -2 / r.t for r in runs}
-    assert diagnose._scale_flags(runs, factors)[0] == ("loss_mean_over_time", "loss_missing_half", "gradient_ascent")
+    assert fit._scale_flags(runs, factors)[0] == ("loss_mean_over_time", "loss_missing_half", "gradient_ascent")
     factors = {r.probe: 0.01 / r.lr / r.o for r in runs}
-    assert diagnose._scale_flags(runs, factors) == (("loss_mean_over_outputs", "learning_rate_ignored"), 0.01)
-    assert diagnose._scale_flags(runs, {r.probe: 1.0 for r in runs}) == ((), 1.0)
-    assert diagnose._scale_flags(runs, {r.probe: 0.37 * r.t for r in runs}) is None
+    assert fit._scale_flags(runs, factors) == (("loss_mean_over_outputs", "learning_rate_ignored"), 0.01)
+    assert fit._scale_flags(runs, {r.probe: 1.0 for r in runs}) == ((), 1.0)
+    assert fit._scale_flags(runs, {r.probe: 0.37 * r.t for r in runs}) is None

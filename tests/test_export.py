@@ -5,7 +5,9 @@ import xml.etree.ElementTree as ET
 
 from conftest import REFERENCE, STARTER, grade_file, run_cli
 
-from grader import export, render
+from grader.course.junit import JUnitWriter
+from grader.report import contract
+from grader.report import exports as export
 
 GRADESCOPE_VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}
 
@@ -26,12 +28,12 @@ def assert_gradescope_valid(data):
 
 
 def test_gradescope_results_for_a_graded_and_an_errored_submission(tmp_path):
-    ok = export.gradescope(render.to_dict(grade_file(REFERENCE)))
+    ok = export.gradescope(contract.to_dict(grade_file(REFERENCE)))
     assert_gradescope_valid(ok)
     assert ok["score"] == 100 and all(t["status"] == "passed" for t in ok["tests"])
     bad = tmp_path / "broken.py"
     bad.write_text("def f(:\n")
-    err = export.gradescope(render.to_dict(grade_file(str(bad))))
+    err = export.gradescope(contract.to_dict(grade_file(str(bad))))
     assert_gradescope_valid(err)
     assert err["score"] == 0 and all(t["status"] == "failed" for t in err["tests"])
     assert err["output"].startswith("Score: 0/100\nCould not be graded (syntax_error): ")
@@ -57,12 +59,12 @@ def junit_counts(suite):
 
 
 def test_junit_counts_match_the_cases(tmp_path):
-    writer = export.JUnitWriter(str(tmp_path / "junit.xml"))
-    starter = render.to_dict(grade_file(STARTER))
+    writer = JUnitWriter(str(tmp_path / "junit.xml"))
+    starter = contract.to_dict(grade_file(STARTER))
     writer.add(starter, "bob")
     broken = tmp_path / "broken.py"
     broken.write_text("import numpy as np\nclass SimpleRNN:\n    pass\nprint('\x07 bell')\n")
-    writer.add(render.to_dict(grade_file(str(broken))), "carol")
+    writer.add(contract.to_dict(grade_file(str(broken))), "carol")
     writer.close()
     root = ET.parse(tmp_path / "junit.xml").getroot()
     bob, carol = root.findall("testsuite")

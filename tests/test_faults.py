@@ -61,12 +61,13 @@ def test_wrong_init_signature_is_named(grade_code):
 
 
 def test_a_diagnosis_bug_keeps_the_grade(grade_code, monkeypatch):
-    from grader import diagnose, grade
+    from grader import grade
+    from grader.diagnose import explain
 
     def broken(*args, **kwargs):
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(diagnose, "diagnose", broken)
+    monkeypatch.setattr(explain, "diagnose", broken)
     result = grade_code(reference_code().replace("db_y += dy", "db_y += 2 * dy"))
     assert result.status == "graded" and 0 < result.score < 100
     assert result.diagnoses == [] and grade.DIAGNOSIS_FAILED in result.warnings

@@ -1,4 +1,5 @@
-"""The fork server (grader/forkserver.py) and the fast single-file path (launch.py, the plan handed over early).
+"""The fork server (grader/run/forkserver.py) and the fast single-file path (run/launch.py, the plan handed over
+early).
 
 A fork server's child must grade exactly as a fresh child does, sandbox report included; a server that dies is
 replaced and the grading goes on; the server holds nothing secret. (The hostile corpus runs through both paths in
@@ -18,9 +19,12 @@ import pytest
 
 from conftest import REFERENCE, ROOT, STARTER, SUBMISSIONS, reference_code, run_cli
 
-from grader import confine, diskcache, forkserver, grade, render, sandbox
-from grader.config import GradeConfig
-from grader.sandbox import Limits
+from grader import grade
+from grader.grade import GradeConfig
+from grader.judge import diskcache
+from grader.report import contract
+from grader.run import forkserver, landlock, sandbox
+from grader.run.sandbox import Limits
 
 # Every third file of the corpus (correct conventions, wrong implementations, combinations), the starter, and
 # submissions that fail in different ways before or while running.
@@ -40,7 +44,7 @@ def server():
 
 
 def _comparable(result) -> dict:
-    d = render.to_dict(result)
+    d = contract.to_dict(result)
     d.pop("duration_s")
     return d
 
@@ -139,7 +143,7 @@ def _batch_servers(batch_pid: int) -> list[int]:
         for pid in _server_children(worker):
             try:
                 with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    if b"grader.forkserver" in f.read():
+                    if b"grader.run.forkserver" in f.read():
                         servers.append(pid)
             except OSError:
                 continue
@@ -192,9 +196,9 @@ def test_the_server_holds_nothing_secret(tmp_path, monkeypatch):
     canary_env = "GRADER_SERVER_CANARY"
     monkeypatch.setenv(canary_env, "env-canary-" + os.urandom(6).hex())
     secret = "instructor-secret-" + os.urandom(6).hex()
-    from grader import settings
+    from grader.course import config as settings
 
-    config = settings.grade_config(settings.Settings(hidden=settings.Hidden(seed=secret)))
+    config = settings.grade_config(settings.CourseConfig(hidden=settings.Hidden(seed=secret)))
     expected = grade.reference_ops(config.plan)["official/official-1"][1].value["outputs"][-1]
     code_canary = "submission-canary-" + os.urandom(6).hex()
     path = tmp_path / "modules.py"
@@ -205,8 +209,10 @@ def test_the_server_holds_nothing_secret(tmp_path, monkeypatch):
         result = grade.grade_path(str(path), config, runner=s)
         assert result.score == result.max_score
         modules = set(re.findall(r"'(grader[.\w]*)'", result.stdout))
-        assert modules and modules <= {"grader", "grader.child", "grader.confine", "grader.forkserver",
-                                       "grader.launch", "grader.probe", "grader.sandbox", "grader.wire"}, modules
+        assert modules and modules <= {"grader", "grader.run", "grader.run.child", "grader.run.confine",
+                                       "grader.run.forkserver", "grader.run.kernel", "grader.run.landlock",
+                                       "grader.run.launch", "grader.run.probe", "grader.run.sandbox",
+                                       "grader.run.seccomp", "grader.run.wire"}, modules
         with open(f"/proc/{s.pid}/maps") as f:
             assert "solution" not in f.read()
         with open(f"/proc/{s.pid}/environ", "rb") as f:
@@ -222,15 +228,15 @@ def test_the_server_holds_nothing_secret(tmp_path, monkeypatch):
 def test_the_disk_cache_is_out_of_a_childs_reach():
     if diskcache.DIR is None:
         pytest.skip("not in a venv: no disk cache")
-    readable = confine.readable_paths()  # numpy is imported here, as in the child when Landlock goes on
-    assert not [p for p in readable if confine._inside(os.path.realpath(diskcache.DIR), p)]
+    readable = landlock.readable_paths()  # numpy is imported here, as in the child when Landlock goes on
+    assert not [p for p in readable if landlock._inside(os.path.realpath(diskcache.DIR), p)]
 
 
 def test_a_plan_handed_over_early_is_checked_and_a_wrong_one_discarded():
     config = GradeConfig()
     child = sandbox.FreshChild()
     wrong_probes = [p.to_plan() for p in config.plan.probes][:-1]
-    from grader.submission import read_submission
+    from grader.run.submission import read_submission
 
     child.hand_over(sandbox.child_plan(read_submission(REFERENCE), wrong_probes, False), config.limits)
     first = child.proc.pid
@@ -242,7 +248,7 @@ def test_a_plan_handed_over_early_is_checked_and_a_wrong_one_discarded():
 def test_the_cli_hands_over_the_plan_it_would_build(tmp_path):
     """What cli.py predicts from the disk cache before numpy is loaded equals the plan grade.py builds."""
     from grader import cli
-    from grader.submission import read_submission
+    from grader.run.submission import read_submission
 
     config = GradeConfig()
     probes = [p.to_plan() for p in config.plan.probes]

@@ -132,7 +132,7 @@ class Host:
                     continue
                 with open(f"/proc/{entry}/cmdline", "rb") as f:
                     cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
-                ours = self.root in cmd and ("grader.child" in cmd or "grader.forkserver" in cmd)
+                ours = self.root in cmd and ("grader.run.child" in cmd or "grader.run.forkserver" in cmd)
                 if ours or self._mentions_work(int(entry)):
                     out[int(entry)] = cmd
             except (OSError, StopIteration):
@@ -229,7 +229,7 @@ def host() -> Host:
 
 
 def _require_kernel_support(h: Host) -> None:
-    """Skip (with the reason) only where the kernel can't do it; checked independently of grader/confine.py."""
+    """Skip (with the reason) only where the kernel can't do it; checked independently of grader/run/confine.py."""
     userns = subprocess.run(h.command("unshare", "--user", "--map-root-user", "true"), capture_output=True, text=True)
     if userns.returncode != 0:
         pytest.skip(f"user namespaces are not available to an unprivileged user here: {userns.stderr.strip()}")

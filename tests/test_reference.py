@@ -16,7 +16,7 @@ def load_class():
     return module.SimpleRNN
 
 
-with open(os.path.join(ROOT, "grader", "official_cases.json")) as f:
+with open(os.path.join(ROOT, "grader", "judge", "official_cases.json")) as f:
     OFFICIAL = json.load(f)["cases"]
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from conftest import SUBMISSIONS, grade_file, reference_code
 
-from grader import charts
-from grader.render import OUTPUT_SHOWN, TITLES, to_html
+from grader.report import charts
+from grader.report.html import OUTPUT_SHOWN, TITLES, to_html
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 

@@ -25,7 +25,7 @@ def test_starter_init_draws_in_published_order():
 
 
 def test_notebook_is_in_sync_with_py():
-    from grader.starter_notebook import build
+    from grader.tools.starter_notebook import build
 
     nb = nbformat.read(NOTEBOOK, as_version=4)
     code = [c.source for c in nb.cells if c.cell_type == "code"]

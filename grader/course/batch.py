@@ -1,8 +1,8 @@
-"""Orchestrator for a class: find the submissions (layout.py), grade each one (grade.grade_path) in parallel, write
+"""Orchestrator for a class: find the submissions (discover.py), grade each one (grade.grade_path) in parallel, write
 each result the moment it is ready, then the gradebook and the summary (gradebook.py).
 
 Nothing is lost. OUTDIR/<student>/result.json is written atomically, last, when that student is done; it records
-the file's sha256 and a fingerprint of the grading settings (settings.fingerprint). A rerun of the same command
+the file's sha256 and a fingerprint of the grading settings (config.fingerprint). A rerun of the same command
 (after Ctrl-C, `kill -9` or a power cut) keeps every stored result whose file and settings are unchanged and grades
 the rest, so its gradebook equals that of an uninterrupted run. A submission that breaks anything, the grader's
 own worker process included, becomes a result that says so; the batch goes on.
@@ -10,7 +10,7 @@ own worker process included, becomes a result that says so; the batch goes on.
 Grades don't depend on --jobs: every submission is graded the same way, its code in a confined child of its own
 (whose global state, numpy's random generator included, no other submission shares), and the gradebook is written
 from the stored results in student order. Each worker forks those children from a fork server of its own
-(forkserver.py: numpy imported once, nothing secret held), and the reference runs once, in the parent.
+(run/forkserver.py: numpy imported once, nothing secret held), and the reference runs once, in the parent.
 """
 from __future__ import annotations
 
@@ -29,12 +29,16 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import TextIO
 
-from grader import export, forkserver, grade, gradebook, layout, reference, render, sandbox, storage
-from grader.cases import Plan
-from grader.config import GradeConfig
-from grader.gradebook import REPORT, RESULT
+from grader import grade
+from grader.course import discover, gradebook, storage
+from grader.course.gradebook import REPORT, RESULT
+from grader.grade import GradeConfig
+from grader.judge import reference
+from grader.judge.plan import Plan
+from grader.report import contract, exports, html
 from grader.result import ErrorInfo, GradeResult
-from grader.submission import MAX_BYTES
+from grader.run import forkserver, sandbox
+from grader.run.submission import MAX_BYTES
 
 INSTRUCTOR_REPORT, GRADESCOPE_RESULTS = "instructor.html", "results.json"
 
@@ -78,7 +82,7 @@ def parse_shard(text: str) -> tuple[int, int]:
     return int(k), int(n)
 
 
-def shard_of(entries: list[layout.Entry], shard: tuple[int, int]) -> list[layout.Entry]:
+def shard_of(entries: list[discover.Entry], shard: tuple[int, int]) -> list[discover.Entry]:
     """Every N-th student from the K-th, in student order: the same split on every machine, no hashing."""
     k, n = shard
     return sorted(entries, key=lambda e: e.student)[k - 1::n]
@@ -93,11 +97,11 @@ def default_jobs() -> int:
 
 def run(source: str, options: Options, config: GradeConfig, key: str, *, stream: TextIO = sys.stderr) -> Outcome:
     """Grade the class in `source` (a folder or .zip) into options.out. `key` is settings.fingerprint(config).
-    Raises layout.LayoutError when `source` can't be read. Returns what happened; Ctrl-C ends it early (after
+    Raises discover.LayoutError when `source` can't be read. Returns what happened; Ctrl-C ends it early (after
     the submissions in progress are written) with `interrupted` set and no gradebook."""
     jobs = options.jobs or default_jobs()
-    with layout.opened(source) as root:
-        entries = shard_of(layout.discover(root), options.shard)
+    with discover.opened(source) as root:
+        entries = shard_of(discover.submissions(root), options.shard)
         os.makedirs(options.out, exist_ok=True)
         todo = [e for e in entries if not _up_to_date(options, e, key)]
         shard = f", shard {options.shard[0]}/{options.shard[1]}" if options.shard[1] > 1 else ""
@@ -115,7 +119,7 @@ def run(source: str, options: Options, config: GradeConfig, key: str, *, stream:
     return Outcome(len(entries), len(entries) - len(todo), progress.count, False, tally)
 
 
-def _grade_all(todo: list[layout.Entry], options: Options, config: GradeConfig, key: str, jobs: int,
+def _grade_all(todo: list[discover.Entry], options: Options, config: GradeConfig, key: str, jobs: int,
                progress: Progress) -> bool:
     """Grade `todo` with `jobs` worker processes, at most 2 × jobs submissions queued at once (memory stays
     flat). A worker that dies breaks its pool: the submissions in flight there are retried once in a fresh pool,
@@ -124,7 +128,7 @@ def _grade_all(todo: list[layout.Entry], options: Options, config: GradeConfig, 
         return True
     queue = collections.deque(todo)
     attempts: dict[str, int] = collections.Counter()
-    pending: dict[Future, tuple[layout.Entry, ProcessPoolExecutor]] = {}
+    pending: dict[Future, tuple[discover.Entry, ProcessPoolExecutor]] = {}
     pool = make_pool(jobs, config, options.fork_server)
     try:
         while queue or pending:
@@ -195,7 +199,7 @@ def worker_server() -> forkserver.ForkServer | None:
     return _server
 
 
-def grade_entry(entry: layout.Entry, config: GradeConfig, key: str, options: Options) -> Done:
+def grade_entry(entry: discover.Entry, config: GradeConfig, key: str, options: Options) -> Done:
     """Grade one student's submission and write its files (in a worker process)."""
     if entry.path is None:
         result = grade.fault_result(entry.shown, ErrorInfo("bad_file", entry.problem), config)
@@ -207,7 +211,7 @@ def grade_entry(entry: layout.Entry, config: GradeConfig, key: str, options: Opt
         return _record_failure(entry, config, key, options, traceback.format_exc())
 
 
-def _record_failure(entry: layout.Entry, config: GradeConfig, key: str, options: Options, why: str) -> Done:
+def _record_failure(entry: discover.Entry, config: GradeConfig, key: str, options: Options, why: str) -> Done:
     error = ErrorInfo("internal", "the grader failed on this submission (a bug in the grader, not in your code); "
                                   "it is graded again on the next run", why[-4000:])
     result = grade.fault_result(entry.shown, error, config)
@@ -217,29 +221,29 @@ def _record_failure(entry: layout.Entry, config: GradeConfig, key: str, options:
         return write_outputs(entry, result, config, key, options, reports=False)
 
 
-def write_outputs(entry: layout.Entry, result: GradeResult, config: GradeConfig, key: str, options: Options,
+def write_outputs(entry: discover.Entry, result: GradeResult, config: GradeConfig, key: str, options: Options,
                   *, reports: bool = True) -> Done:
     """OUTDIR/<student>/: report.html (the learner's view), instructor.html (with hidden cases), results.json
     (Gradescope, when asked), and result.json last, the record that the student is done."""
     folder = os.path.join(options.out, entry.student)
     os.makedirs(folder, exist_ok=True)
     storage.remove_leftovers(folder)
-    d = render.to_dict(result)
+    d = contract.to_dict(result)
     d["batch"] = {"student": entry.student, "name": entry.name, "file": entry.shown, "note": entry.note,
                   "problem": entry.problem, "settings": key}
     if reports:
-        storage.write_text(os.path.join(folder, REPORT), render.to_html(result, learner_view=True))
+        storage.write_text(os.path.join(folder, REPORT), html.to_html(result, learner_view=True))
     if reports and any(c.hidden for c in result.checks):
-        storage.write_text(os.path.join(folder, INSTRUCTOR_REPORT), render.to_html(result, learner_view=False))
+        storage.write_text(os.path.join(folder, INSTRUCTOR_REPORT), html.to_html(result, learner_view=False))
     if options.gradescope:
-        storage.write_text(os.path.join(folder, GRADESCOPE_RESULTS), render.dumps(export.gradescope(
+        storage.write_text(os.path.join(folder, GRADESCOPE_RESULTS), contract.dumps(exports.gradescope(
             d, visibility=options.visibility, hidden_visibility=options.hidden_visibility)))
-    storage.write_text(os.path.join(folder, RESULT), render.dumps(d))
+    storage.write_text(os.path.join(folder, RESULT), contract.dumps(d))
     return Done(entry.student, result.status, result.score, result.max_score,
                 result.error.kind if result.error else "")
 
 
-def _up_to_date(options: Options, entry: layout.Entry, key: str) -> bool:
+def _up_to_date(options: Options, entry: discover.Entry, key: str) -> bool:
     """A stored result can stand: same settings, same file and content, every requested file present, and not an
     internal error (those are worth another try)."""
     folder = os.path.join(options.out, entry.student)
@@ -263,21 +267,6 @@ def file_sha256(path: str | None) -> str:
             return hashlib.sha256(f.read(MAX_BYTES + 1)).hexdigest()
     except OSError:
         return ""
-
-
-def grade_gradescope(submission_dir: str, results_path: str, config: GradeConfig, *, visibility: str = "visible",
-                     hidden_visibility: str = "after_due_date") -> GradeResult:
-    """Gradescope's run_autograder: pick the student's file in `submission_dir`, grade it, write results.json."""
-    files = [os.path.join(here, f) for here, dirs, names in sorted(os.walk(submission_dir))
-             for f in sorted(names) if not f.startswith(".")]
-    path, problem, _ = layout.pick_file(files)
-    if path is None:
-        result = grade.fault_result("submission", ErrorInfo("bad_file", problem), config)
-    else:
-        result = grade.grade_path(path, config)
-    storage.write_text(results_path, render.dumps(export.gradescope(
-        render.to_dict(result), visibility=visibility, hidden_visibility=hidden_visibility)))
-    return result
 
 
 class Progress:

@@ -1,8 +1,8 @@
-"""The instructor's configuration, a TOML file given with `--config FILE`: points, tolerances, limits, hidden cases.
+"""The course configuration, the instructor's TOML file (`--config FILE`): points, tolerances, limits, hidden cases.
 
 Every key is checked before anything is graded. A mistake raises ConfigError naming the file, the key and what was
 expected, so a typo never silently grades a class with the defaults. Everything not set keeps its default, and
-`grade_config` turns the settings into the one frozen GradeConfig the stages receive.
+`grade_config` turns it into the one frozen GradeConfig the stages receive.
 
     [limits]            timeout_s = 10, memory_mb = 1024              (the command line's flags win)
     [points]            forward = 30 ...                              a group's total, shared by its checks in
@@ -18,13 +18,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader import cases, compare
-from grader.config import GradeConfig
-from grader.sandbox import Limits
+from grader.grade import GradeConfig
+from grader.judge import compare
+from grader.judge.diskcache import files_digest
+from grader.judge.plan import CheckSpec, Plan, default_plan, hidden_cases
+from grader.run.sandbox import Limits
 
 DEFAULT_TIMEOUT_S, DEFAULT_MEMORY_MB = Limits().timeout_s, Limits().memory_mb
 GRADESCOPE_VISIBILITY = ("hidden", "after_due_date", "after_published", "visible")
@@ -52,7 +53,7 @@ class Hidden:
 
 
 @dataclass(frozen=True)
-class Settings:
+class CourseConfig:
     path: str = ""                        # the file they came from ("" for the defaults)
     timeout_s: float | None = None
     memory_mb: int | None = None
@@ -64,10 +65,10 @@ class Settings:
     hidden_visibility: str = "after_due_date"
 
 
-def load(path: str | None) -> Settings:
+def load(path: str | None) -> CourseConfig:
     """Read and check the TOML file at `path` (None: the defaults). Raises ConfigError."""
     if not path:
-        return Settings()
+        return CourseConfig()
     import tomllib  # here: one file graded with the defaults needn't load it (a few ms of the latency)
 
     try:
@@ -84,13 +85,13 @@ def load(path: str | None) -> Settings:
     return _parse(path, data)
 
 
-def _parse(path: str, data: dict[str, Any]) -> Settings:
+def _parse(path: str, data: dict[str, Any]) -> CourseConfig:
     r = _Reader(path)
     r.known("", data, ("limits", "points", "tolerances", "hidden", "gradescope"))
     limits = r.table("limits", data)
     r.known("limits", limits, ("timeout_s", "memory_mb"))
     points = r.table("points", data)
-    plan = cases.default_plan()
+    plan = default_plan()
     groups = sorted({c.group for c in plan.checks})
     r.known("points", points, (*groups, "checks"))
     check_points = r.table("points.checks", points)
@@ -100,7 +101,7 @@ def _parse(path: str, data: dict[str, Any]) -> Settings:
     r.known("hidden", hidden, ("seed", "forward", "backward", "points"))
     gradescope = r.table("gradescope", data)
     r.known("gradescope", gradescope, ("visibility", "hidden_visibility"))
-    settings = Settings(
+    course = CourseConfig(
         path=path,
         timeout_s=r.number("limits.timeout_s", limits.get("timeout_s"), positive=True),
         memory_mb=r.integer("limits.memory_mb", limits.get("memory_mb"), low=16),
@@ -113,8 +114,8 @@ def _parse(path: str, data: dict[str, Any]) -> Settings:
                             GRADESCOPE_VISIBILITY),
         hidden_visibility=r.choice("gradescope.hidden_visibility",
                                    gradescope.get("hidden_visibility", "after_due_date"), GRADESCOPE_VISIBILITY))
-    build_plan(settings)  # point totals that can't be met are configuration errors too
-    return settings
+    build_plan(course)  # point totals that can't be met are configuration errors too
+    return course
 
 
 def _hidden(r: _Reader, table: dict[str, Any]) -> Hidden:
@@ -176,35 +177,35 @@ class _Reader:
         return value
 
 
-def build_plan(settings: Settings) -> cases.Plan:
-    """The default plan with the settings' hidden cases, points and tolerances. Raises ConfigError."""
-    base = cases.default_plan()
+def build_plan(course: CourseConfig) -> Plan:
+    """The default plan with the course's hidden cases, points and tolerances. Raises ConfigError."""
+    base = default_plan()
     probes, specs = list(base.probes), list(base.checks)
-    if settings.hidden:
-        h = settings.hidden
-        extra_probes, extra_checks = cases.hidden_cases(h.seed, forward=h.forward, backward=h.backward,
+    if course.hidden:
+        h = course.hidden
+        extra_probes, extra_checks = hidden_cases(h.seed, forward=h.forward, backward=h.backward,
                                                         points=h.points)
         probes += extra_probes
         specs += extra_checks
-    points = _points(settings, specs)
+    points = _points(course, specs)
     specs = [dataclasses.replace(s, points=points[s.id]) for s in specs]
-    return cases.Plan(tuple(probes), tuple(specs), settings.tolerances)
+    return Plan(tuple(probes), tuple(specs), course.tolerances)
 
 
-def _points(settings: Settings, specs: list[cases.CheckSpec]) -> dict[str, float]:
+def _points(course: CourseConfig, specs: list[CheckSpec]) -> dict[str, float]:
     """Each check's points: its own setting, else its share of its group's setting, else its default."""
     points = {s.id: s.points for s in specs}
-    for check_id, value in settings.check_points.items():
+    for check_id, value in course.check_points.items():
         if check_id not in points:
-            raise ConfigError(settings.path, f'points.checks."{check_id}"',
+            raise ConfigError(course.path, f'points.checks."{check_id}"',
                               "no such check; expected one of " + ", ".join(points))
         points[check_id] = value
-    for group, total in settings.group_points.items():
+    for group, total in course.group_points.items():
         members = [s for s in specs if s.group == group]
-        fixed = sum(settings.check_points.get(s.id, 0.0) for s in members if s.id in settings.check_points)
-        rest = [s for s in members if s.id not in settings.check_points]
+        fixed = sum(course.check_points.get(s.id, 0.0) for s in members if s.id in course.check_points)
+        rest = [s for s in members if s.id not in course.check_points]
         if fixed > total or (not rest and fixed != total):
-            raise ConfigError(settings.path, f"points.{group}",
+            raise ConfigError(course.path, f"points.{group}",
                               f"expected the group's total to {'cover' if rest else 'equal'} the {fixed:g} points "
                               f"its checks get in [points.checks]", total)
         weights = [s.points for s in rest] if sum(s.points for s in rest) > 0 else [1.0] * len(rest)
@@ -213,12 +214,12 @@ def _points(settings: Settings, specs: list[cases.CheckSpec]) -> dict[str, float
     return points
 
 
-def grade_config(settings: Settings, *, timeout_s: float | None = None, memory_mb: int | None = None,
+def grade_config(course: CourseConfig, *, timeout_s: float | None = None, memory_mb: int | None = None,
                  **flags: Any) -> GradeConfig:
-    """The frozen GradeConfig for these settings; command-line limits (when given) win over the file's."""
-    limits = Limits(timeout_s=timeout_s or settings.timeout_s or DEFAULT_TIMEOUT_S,
-                    memory_mb=memory_mb or settings.memory_mb or DEFAULT_MEMORY_MB)
-    return GradeConfig(limits=limits, plan=build_plan(settings), **flags)
+    """The frozen GradeConfig for this course; command-line limits (when given) win over the file's."""
+    limits = Limits(timeout_s=timeout_s or course.timeout_s or DEFAULT_TIMEOUT_S,
+                    memory_mb=memory_mb or course.memory_mb or DEFAULT_MEMORY_MB)
+    return GradeConfig(limits=limits, plan=build_plan(course), **flags)
 
 
 def fingerprint(config: GradeConfig) -> str:
@@ -229,18 +230,5 @@ def fingerprint(config: GradeConfig) -> str:
                          "tolerances": dataclasses.asdict(config.plan.tolerances),
                          "checks": [dataclasses.asdict(c) for c in config.plan.checks],
                          "probes": [p.to_plan() for p in config.plan.probes]}, sort_keys=True).encode())
-    h.update(_code_digest().encode())
-    return h.hexdigest()
-
-
-def _code_digest() -> str:
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    h = hashlib.sha256()
-    for folder in ("grader", "solution", "templates"):
-        base = os.path.join(root, folder)
-        for name in sorted(os.listdir(base)):
-            path = os.path.join(base, name)
-            if os.path.isfile(path) and not name.endswith(".pyc"):
-                with open(path, "rb") as f:
-                    h.update(f"{folder}/{name}\0".encode() + f.read() + b"\0")
+    h.update(files_digest("grader", "solution", "templates").encode())
     return h.hexdigest()

@@ -1,4 +1,5 @@
-"""Find a class's submissions in a folder or a .zip, and whose each one is. Nothing here runs learner code.
+"""Discover a class: find the submissions in a folder or a .zip, and whose each one is. Nothing here runs learner
+code.
 
 Layouts recognised at the top of the folder (or zip), each giving the student id used for OUTDIR/<student>/ and
 the gradebook:
@@ -21,7 +22,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import Iterator
 
-from grader.submission import EXTENSIONS, MAX_BYTES
+from grader.run.submission import EXTENSIONS, MAX_BYTES
 
 CANVAS = re.compile(r"^(?P<name>[^_]+)_(?:late_)?(?P<id>\d+)_(?P<sub>\d+)_(?P<file>.+)$", re.IGNORECASE)
 MOODLE = re.compile(r"^(?P<name>.+)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<file>.*)$")
@@ -105,7 +106,7 @@ def _safe_member(name: str) -> str | None:
     return "/".join(parts)
 
 
-def discover(root: str) -> list[Entry]:
+def submissions(root: str) -> list[Entry]:
     """Every student's submission under the class folder `root`, sorted by student id."""
     groups: dict[str, tuple[str, list[str], str]] = {}  # id -> (name, files, shown folder or "")
 

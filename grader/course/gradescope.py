@@ -1,10 +1,11 @@
-"""Build what an instructor uploads to Gradescope: `python -m grader.gradescope_pack [--out dist] [--config FILE]`
-(or `make gradescope [CONFIG=FILE]`).
+"""Gradescope, both ends: the package an instructor uploads, and the grading of one submission inside it.
 
-Writes OUT/gradescope/ (setup.sh and run_autograder from templates/gradescope/, the grader, the reference
+`python -m grader.course.gradescope [--out dist] [--config FILE]` (or `make gradescope [CONFIG=FILE]`) writes
+OUT/gradescope/ (setup.sh and run_autograder from templates/gradescope/, the grader, the reference
 solution, the templates, requirements.txt and, when given, the instructor's config as config.toml) and the same
 as OUT/gradescope.zip, the file to upload. The config is checked here, so a mistake shows now rather than on the
-first student's submission.
+first student's submission. Inside Gradescope, run_autograder calls `python -m grader gradescope`, which is
+`grade_submission` below.
 """
 from __future__ import annotations
 
@@ -15,19 +16,23 @@ import sys
 import tomllib
 import zipfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from grader import ROOT, grade
+from grader.course import config as course_config
+from grader.course import discover, storage
+from grader.grade import GradeConfig
+from grader.report import contract, exports
+from grader.result import ErrorInfo, GradeResult
+
 SCRIPTS = os.path.join(ROOT, "templates", "gradescope")
 # What the autograder needs; tests, the starter and the development tools stay behind.
 COPIED = ("grader", "solution", "templates")
-SKIPPED = ("__pycache__", "gradescope", "bench.py", "bench_batch.py")
+SKIPPED = ("__pycache__", "gradescope", "tools")
 
 
 def build(out: str, config: str | None = None) -> str:
-    """Write OUT/gradescope/ and OUT/gradescope.zip; returns the zip's path. Raises settings.ConfigError."""
+    """Write OUT/gradescope/ and OUT/gradescope.zip; returns the zip's path. Raises course_config.ConfigError."""
     if config:
-        from grader import settings
-
-        settings.load(config)
+        course_config.load(config)
     folder = os.path.join(out, "gradescope")
     shutil.rmtree(folder, ignore_errors=True)
     os.makedirs(folder)
@@ -57,17 +62,30 @@ def build(out: str, config: str | None = None) -> str:
     return archive
 
 
+def grade_submission(submission_dir: str, results_path: str, config: GradeConfig, *, visibility: str = "visible",
+                     hidden_visibility: str = "after_due_date") -> GradeResult:
+    """Gradescope's run_autograder: pick the student's file in `submission_dir`, grade it, write results.json."""
+    files = [os.path.join(here, f) for here, dirs, names in sorted(os.walk(submission_dir))
+             for f in sorted(names) if not f.startswith(".")]
+    path, problem, _ = discover.pick_file(files)
+    if path is None:
+        result = grade.fault_result("submission", ErrorInfo("bad_file", problem), config)
+    else:
+        result = grade.grade_path(path, config)
+    storage.write_text(results_path, contract.dumps(exports.gradescope(
+        contract.to_dict(result), visibility=visibility, hidden_visibility=hidden_visibility)))
+    return result
+
+
 def main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="python -m grader.gradescope_pack", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m grader.course.gradescope", description=__doc__.split("\n\n")[0])
     p.add_argument("--out", default="dist", help="where gradescope/ and gradescope.zip go (default dist)")
     p.add_argument("--config", metavar="FILE", help="the instructor's TOML (hidden cases, points...), shipped as "
                                                     "config.toml")
     args = p.parse_args(argv)
-    from grader.settings import ConfigError
-
     try:
         archive = build(args.out, args.config)
-    except ConfigError as e:
+    except course_config.ConfigError as e:
         print(f"grader: error: configuration: {e}", file=sys.stderr)
         return 2
     print(f"Upload {archive} as the autograder (Gradescope: Configure Autograder → Zip file upload).")

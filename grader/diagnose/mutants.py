@@ -1,6 +1,6 @@
 """The reference maths with misconceptions switched on: what a learner's code would have produced.
 
-diagnose.py compares a learner's behaviour with these "mutant references" to name the misconception behind it.
+diagnose/ compares a learner's behaviour with these "mutant references" to name the misconception behind it.
 Runs in the grader's own process on float64 copies; column vectors as in solution/simple_rnn.py.
 
     h_t = tanh(W_xh x_t + W_hh h_{t-1} + b_h),  ŷ_t = W_hy h_t + b_y,  L = Σ_t ½‖ŷ_t − y_t‖²

@@ -10,11 +10,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from grader import compare, conventions
-from grader.cases import PARAMS, CheckSpec, Plan, Probe, param_shapes
+from grader.judge import compare, conventions
+from grader.judge.plan import PARAMS, CheckSpec, Plan, Probe, param_shapes
 from grader.result import Check, Status
-from grader.wire import Opaque, WireError, decode_value
-
+from grader.run.wire import Opaque, WireError, decode_value
 
 # ---- decoded op results -------------------------------------------------------------------------------------
 
@@ -137,7 +136,7 @@ class _Context:
         if op.status == "missing":
             return Status.ERROR, f"{call} did not run: {op.error['message']}", {}
         if op.status == "skipped":
-            return Status.SKIPPED, f"skipped: an earlier call in this case failed", {}
+            return Status.SKIPPED, "skipped: an earlier call in this case failed", {}
         init_ok = self.learner["init"][0].status == "ok" if "init" in self.learner else True
         if what["op"] == "new" and not init_ok and p.name != "init":
             return Status.SKIPPED, "skipped: SimpleRNN could not be constructed (see init/shapes)", {}

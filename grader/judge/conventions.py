@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.wire import Opaque
+from grader.run.wire import Opaque
 
 OUTPUT_SHAPES = {"(T, O, 1)": lambda t, o: (t, o, 1), "(T, O)": lambda t, o: (t, o), "(T, 1, O)": lambda t, o: (t, 1, o)}
 STEP_SHAPES = {"(O, 1)": lambda o: (o, 1), "(O,)": lambda o: (o,), "(1, O)": lambda o: (1, o)}

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from grader import wire
-from grader.compare import Tolerances
+from grader.judge.compare import Tolerances
+from grader.run import wire
 
 OFFICIAL_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "official_cases.json")
 PARAMS = ("W_xh", "W_hh", "W_hy", "b_h", "b_y")
@@ -24,7 +24,7 @@ PARAMS = ("W_xh", "W_hh", "W_hy", "b_h", "b_y")
 
 @dataclass(frozen=True)
 class Probe:
-    """One instance's life in the child: a list of ops (see probe.py). `meta` stays on the grader's side."""
+    """One instance's life in the child: a list of ops (see run/probe.py). `meta` stays on the grader's side."""
     name: str
     ops: tuple[dict[str, Any], ...]
     seed: int = 0
@@ -161,7 +161,7 @@ def build_probes() -> list[Probe]:
 
 
 def diagnostic_probes() -> list[Probe]:
-    """Not scored; diagnose.py reads them. backward/basic's data again at 5× its learning rate (an update that
+    """Not scored; diagnose/ reads them. backward/basic's data again at 5× its learning rate (an update that
     doesn't scale with lr ignores it, one that isn't proportional is applied inside the time loop); targets 100×
     larger, so that gradients reach far beyond the usual clipping limits (±1, ±5); finite differences through the
     learner's own forward."""

@@ -16,12 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from grader import diskcache, wire
-from grader import probe as probe_exec
-from grader.cases import Plan, Probe
+from grader import ROOT
+from grader.judge import diskcache
+from grader.judge.plan import Plan, Probe
+from grader.run import probe as probe_exec
+from grader.run import wire
 
-SOLUTION_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                             "solution", "simple_rnn.py")
+SOLUTION_PATH = os.path.join(ROOT, "solution", "simple_rnn.py")
 _CACHE: dict[tuple[str, int], list[dict[str, Any]]] = {}
 
 

@@ -1,21 +1,20 @@
-"""Exports for other systems, as pure functions of result dicts (render.to_dict's output, or a stored result.json).
+"""Exports for other systems, as pure functions of result dicts (contract.to_dict's output, or a stored result.json).
 
 - Gradescope's autograder `results.json` (https://gradescope-autograders.readthedocs.io/en/latest/specs/): a test
   per check with name, score, max_score, status ("passed"/"failed"), output and visibility, and the total score.
-- JUnit XML for CI systems: a <testsuite> per submission, a <testcase> per check.
+- JUnit XML for CI systems: a <testsuite> per submission, a <testcase> per check (course/junit.py streams a
+  class's suites into one file).
 
 Both reach learners, so both are built from the learner's view: a hidden case shows its verdict only.
 """
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
 
-from grader import render, storage
+from grader.report.contract import learner_dict
 
 OUTPUT_CAP = 8000  # characters of the learner's own output copied into Gradescope's overall output
 
@@ -23,7 +22,7 @@ OUTPUT_CAP = 8000  # characters of the learner's own output copied into Gradesco
 def gradescope(result: dict[str, Any], *, visibility: str = "visible",
                hidden_visibility: str = "after_due_date") -> dict[str, Any]:
     """Gradescope's results.json for one result dict (full or learner view; the learner's view is applied)."""
-    d = render.learner_dict(result)
+    d = learner_dict(result)
     tests = [{"name": c["id"], "number": str(i), "score": c["points"], "max_score": c["max_points"],
               "status": "passed" if c["status"] == "pass" else "failed",
               "output": c["message"], "output_format": "text", "tags": [c["group"]],
@@ -80,7 +79,7 @@ class Counts:
 def junit_suite(result: dict[str, Any], suite_name: str) -> tuple[ET.Element, Counts]:
     """One submission as a <testsuite>: a <testcase> per check (fail → <failure>, error → <error>, skipped →
     <skipped>), plus a `submission` case carrying the error when nothing could be graded."""
-    d = render.learner_dict(result)
+    d = learner_dict(result)
     suite = ET.Element("testsuite", name=_text(suite_name))
     props = ET.SubElement(suite, "properties")
     for key in ("score", "max_score", "status", "sha256"):
@@ -108,32 +107,3 @@ def junit_suite(result: dict[str, Any], suite_name: str) -> tuple[ET.Element, Co
     suite.attrib.update(counts.attrs())
     suite.set("time", f"{d.get('duration_s', 0):.3f}")
     return suite, counts
-
-
-class JUnitWriter:
-    """Streams <testsuite>s to a scratch file, then writes PATH atomically with the totals on <testsuites>
-    (which must come first in the file), so a class's XML never has to be held in memory."""
-
-    def __init__(self, path: str, name: str = "SimpleRNN kata"):
-        self.path, self.name, self.totals = path, name, Counts()
-        folder = os.path.dirname(os.path.abspath(path))
-        os.makedirs(folder, exist_ok=True)
-        self._body = tempfile.TemporaryFile("w+", encoding="utf-8", dir=folder)
-
-    def add(self, result: dict[str, Any], suite_name: str) -> None:
-        suite, counts = junit_suite(result, suite_name)
-        self.totals.add(counts)
-        ET.indent(suite, level=1)
-        self._body.write("  " + ET.tostring(suite, encoding="unicode") + "\n")
-
-    def close(self) -> None:
-        attrs = " ".join(f'{k}="{v}"' for k, v in self.totals.attrs().items())
-        self._body.seek(0)
-        try:
-            with storage.replacing(self.path) as out:
-                out.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="{self.name}" {attrs}>\n')
-                while chunk := self._body.read(1 << 16):
-                    out.write(chunk)
-                out.write("</testsuites>\n")
-        finally:
-            self._body.close()

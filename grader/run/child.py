@@ -1,4 +1,4 @@
-"""Entry point of the confined child: `python -c 'from grader.child import main; main()' RESULTS_FD`.
+"""Entry point of the confined child: `python -c 'from grader.run.child import main; main()' RESULTS_FD`.
 
 Order matters: namespaces need a single-threaded process, so `confine.early` runs first (it forks: from there on
 this is the worker, PID 1 of its own PID namespace), then numpy is imported and the plan is read from stdin (a
@@ -17,10 +17,10 @@ def main() -> None:
 
 def run(results_fd: int) -> None:
     """Confine, read the plan on stdin, load and probe the submission. Never returns."""
-    from grader import confine
+    from grader.run import confine
 
     early = confine.early()
-    from grader import probe  # imports numpy
+    from grader.run import probe  # imports numpy
 
     plan = json.loads(sys.stdin.buffer.read(64 << 20))
     os.chdir(plan["scratch"])

@@ -7,8 +7,9 @@ Two steps, because some mechanisms need a single-threaded process and others nee
   runs learner code and is invisible from inside); the worker returns from `early` as PID 1 of the new PID
   namespace, so when it ends the kernel kills every process it started (daemons, fork bombs).
 - `apply(limits, report, keep_fd, scratch)`, after numpy is imported: resource limits, every other fd closed,
-  Landlock (files: read-only Python + numpy + system libraries, read-write only the scratch dir; no TCP), all
-  capabilities dropped, and a seccomp filter (no sockets, no ptrace, no exec, no new namespaces or mounts).
+  Landlock (landlock.py; files: read-only Python + numpy + system libraries, read-write only the scratch dir; no
+  TCP), all capabilities dropped, and a seccomp filter (seccomp.py; no sockets, no ptrace, no exec, no new
+  namespaces or mounts).
 
 Each step returns the "sandbox" report: what is active, and in `missing` what is not and why (another OS, an old
 kernel, user namespaces blocked). Grading goes on without a missing mechanism unless isolation is required.
@@ -18,14 +19,14 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
-import platform
 import resource
 import select
 import signal
 import sys
-import sysconfig
 import time
 from typing import Any
+
+from grader.run import kernel, landlock, seccomp
 
 MiB = 1024 * 1024
 NAMESPACES = {"user": 0x10000000, "pid": 0x20000000, "net": 0x40000000, "mount": 0x00020000,
@@ -37,30 +38,7 @@ FILE_SIZE = 16 * MiB
 # What the report must show for "full confinement" (--require-isolation).
 REQUIRED = ("namespaces", "no_new_privs", "landlock", "landlock_tcp", "seccomp", "rlimits", "fds_closed")
 
-_PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_SET_NO_NEW_PRIVS, _PR_SET_CHILD_SUBREAPER = 1, 4, 38, 36
-_PR_CAPBSET_DROP, _PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL = 24, 47, 4
 _MS_REC, _MS_PRIVATE, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 0x4000, 0x40000, 2, 4, 8
-
-
-def _libc() -> ctypes.CDLL | None:
-    if sys.platform != "linux":
-        return None
-    try:
-        return ctypes.CDLL(None, use_errno=True)
-    except OSError:
-        return None
-
-
-def _call(fn, *args) -> None:
-    """Call a libc function that returns -1 on error, raising OSError with errno on failure."""
-    if fn(*args) == -1:
-        e = ctypes.get_errno()
-        raise OSError(e, os.strerror(e))
-
-
-def _prctl(libc, option: int, arg: int = 0) -> None:
-    _call(libc.prctl, ctypes.c_int(option), ctypes.c_ulong(arg), ctypes.c_ulong(0), ctypes.c_ulong(0),
-          ctypes.c_ulong(0))
 
 
 # ---- early: before numpy, single-threaded ------------------------------------------------------------------------
@@ -71,12 +49,12 @@ def early() -> dict[str, Any]:
     report: dict[str, Any] = {"platform": sys.platform, "namespaces": [], "missing": [], "root": _real_root()}
     missing = report["missing"]
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    libc = _libc()
+    libc = kernel.libc()
     if libc is None:
         missing.append(f"namespaces, Landlock and seccomp (Linux only; this is {sys.platform})")
         return report
     try:
-        _prctl(libc, _PR_SET_NO_NEW_PRIVS, 1)
+        kernel.prctl(libc, kernel.PR_SET_NO_NEW_PRIVS, 1)
         report["no_new_privs"] = True
     except OSError as e:
         missing.append(f"no_new_privs ({e.strerror})")
@@ -89,14 +67,14 @@ def early() -> dict[str, Any]:
     try:
         # No core dumps (a crash must end at once), and no ptrace or /proc access from other processes of this
         # user. Only now: /proc/self/uid_map could not be written by a non-dumpable process.
-        _prctl(libc, _PR_SET_DUMPABLE, 0)
+        kernel.prctl(libc, kernel.PR_SET_DUMPABLE, 0)
     except OSError:
         pass
     in_pid_ns = "pid" in active
     if not in_pid_ns:
         # Without a PID namespace, orphans are re-parented to the supervisor, which kills them at the end.
         try:
-            _prctl(libc, _PR_SET_CHILD_SUBREAPER, 1)
+            kernel.prctl(libc, kernel.PR_SET_CHILD_SUBREAPER, 1)
         except OSError:
             pass
     alive_r, alive_w = os.pipe()
@@ -106,7 +84,7 @@ def early() -> dict[str, Any]:
         _supervise(worker, alive_w, reap_orphans=not in_pid_ns)
     os.close(alive_w)
     # The worker dies with its supervisor (the grader kills the supervisor on timeout) ...
-    _prctl(libc, _PR_SET_PDEATHSIG, signal.SIGKILL)
+    kernel.prctl(libc, kernel.PR_SET_PDEATHSIG, signal.SIGKILL)
     # ... and if the supervisor died before that line, the pipe it held is already at EOF.
     if select.select([alive_r], [], [], 0)[0]:
         os._exit(1)
@@ -135,7 +113,7 @@ def _unshare(libc, report: dict[str, Any]) -> list[str]:
     uid, gid = os.geteuid(), os.getegid()
     active = []
     try:
-        _call(libc.unshare, ctypes.c_int(NAMESPACES["user"]))
+        kernel.call(libc.unshare, ctypes.c_int(NAMESPACES["user"]))
         # Map our own ids only: inside, the learner is the same unprivileged user, not root.
         _write("/proc/self/setgroups", "deny")
         _write("/proc/self/uid_map", f"{uid} {uid} 1")
@@ -146,13 +124,13 @@ def _unshare(libc, report: dict[str, Any]) -> list[str]:
     others = [n for n in NAMESPACES if n != "user"]
     flags = sum(NAMESPACES[n] for n in others)
     try:
-        _call(libc.unshare, ctypes.c_int(flags))
+        kernel.call(libc.unshare, ctypes.c_int(flags))
         return active + others
     except OSError:
         pass
     for name in others:
         try:
-            _call(libc.unshare, ctypes.c_int(NAMESPACES[name]))
+            kernel.call(libc.unshare, ctypes.c_int(NAMESPACES[name]))
             active.append(name)
         except OSError as e:
             report.setdefault("namespace_error", f"{name}: {e.strerror}")
@@ -168,8 +146,8 @@ def _private_proc(libc, report: dict[str, Any]) -> None:
     """Mount a /proc that shows only this PID namespace (the outer one would show the grader's own processes),
     and cap the number of PIDs the namespace may use."""
     try:
-        _call(libc.mount, None, b"/", None, ctypes.c_ulong(_MS_REC | _MS_PRIVATE), None)
-        _call(libc.mount, b"proc", b"/proc", b"proc", ctypes.c_ulong(_MS_NOSUID | _MS_NODEV | _MS_NOEXEC), None)
+        kernel.call(libc.mount, None, b"/", None, ctypes.c_ulong(_MS_REC | _MS_PRIVATE), None)
+        kernel.call(libc.mount, b"proc", b"/proc", b"proc", ctypes.c_ulong(_MS_NOSUID | _MS_NODEV | _MS_NOEXEC), None)
         report["private_proc"] = True
     except OSError as e:
         # Not counted as missing: Landlock keeps /proc out of reach anyway (and says so when it can't).
@@ -261,16 +239,16 @@ def apply(limits: dict[str, Any], early_report: dict[str, Any], *, keep_fd: int,
     report["rlimits"] = _rlimits(limits, report)
     _close_fds(keep_fd)
     report["fds_closed"] = True
-    libc = _libc()
+    libc = kernel.libc()
     if libc is None:
         report["isolated"] = False
         return report
-    threads = _threads()
+    threads = thread_count()
     if threads != 1:  # Landlock and prctl-installed filters bind the calling thread only
         missing.append(f"single thread ({threads} threads: Landlock would not cover them)")
-    _landlock(libc, report, scratch, protect)
+    landlock.restrict(libc, report, scratch, protect)
     _drop_capabilities(libc, report)
-    _seccomp(libc, report)
+    seccomp.install(libc, report)
     report["isolated"] = not missing and all(report.get(k) for k in REQUIRED)
     return report
 
@@ -286,7 +264,7 @@ def _mapped_bytes() -> int:
     return 0
 
 
-def _threads() -> int:
+def thread_count() -> int:
     try:
         with open("/proc/self/status") as f:
             for line in f:
@@ -354,204 +332,19 @@ def _drop_capabilities(libc, report: dict[str, Any]) -> None:
     try:
         for cap in range(64):
             try:
-                _prctl(libc, _PR_CAPBSET_DROP, cap)
+                kernel.prctl(libc, kernel.PR_CAPBSET_DROP, cap)
             except OSError as e:
                 if e.errno == errno.EINVAL:  # past the last capability this kernel knows
                     break
                 raise
         try:
-            _call(libc.prctl, ctypes.c_int(_PR_CAP_AMBIENT), ctypes.c_ulong(_PR_CAP_AMBIENT_CLEAR_ALL),
+            kernel.call(libc.prctl, ctypes.c_int(kernel.PR_CAP_AMBIENT), ctypes.c_ulong(kernel.PR_CAP_AMBIENT_CLEAR_ALL),
                   ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
         except OSError:
             pass
         header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
         data = (ctypes.c_uint32 * 6)()                 # effective, permitted, inheritable x 2, all empty
-        _call(libc.capset, header, data)
+        kernel.call(libc.capset, header, data)
         report["capabilities"] = "none"
     except OSError as e:
         report["missing"].append(f"dropping capabilities ({e.strerror})")
-
-
-# ---- Landlock ---------------------------------------------------------------------------------------------------
-
-_LL_CREATE, _LL_ADD_RULE, _LL_RESTRICT = 444, 445, 446
-_LL_VERSION = 1
-_FS_EXECUTE, _FS_WRITE_FILE, _FS_READ_FILE, _FS_READ_DIR = 1, 2, 4, 8
-_FS_TRUNCATE, _FS_IOCTL_DEV = 1 << 14, 1 << 15
-_NET_BIND_TCP, _NET_CONNECT_TCP = 1, 2
-_SCOPE_ABSTRACT_UNIX, _SCOPE_SIGNAL = 1, 2
-_FILE_RIGHTS = _FS_EXECUTE | _FS_WRITE_FILE | _FS_READ_FILE | _FS_TRUNCATE | _FS_IOCTL_DEV
-
-
-class _RulesetAttr(ctypes.Structure):
-    _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64),
-                ("scoped", ctypes.c_uint64)]
-
-
-class _PathBeneath(ctypes.Structure):
-    _pack_ = 1
-    _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
-
-
-def _syscall(libc, nr: int, *args) -> int:
-    libc.syscall.restype = ctypes.c_long
-    result = libc.syscall(ctypes.c_long(nr), *args)
-    if result < 0:
-        e = ctypes.get_errno()
-        raise OSError(e, os.strerror(e))
-    return result
-
-
-def landlock_abi() -> int:
-    libc = _libc()
-    if libc is None:
-        return 0
-    try:
-        return _syscall(libc, _LL_CREATE, None, ctypes.c_size_t(0), ctypes.c_uint32(_LL_VERSION))
-    except OSError:
-        return 0
-
-
-def readable_paths() -> list[str]:
-    """What Python and numpy need to read after start-up: the standard library, site-packages, the system's
-    shared libraries and the dynamic loader's configuration, a few devices."""
-    paths = {sysconfig.get_path(name) for name in ("stdlib", "platstdlib", "purelib", "platlib")}
-    numpy = sys.modules.get("numpy")
-    if numpy is not None and getattr(numpy, "__file__", None):
-        site = os.path.dirname(os.path.dirname(numpy.__file__))
-        paths |= {site, site.rstrip("/") + ".libs"}
-    paths |= {"/usr/lib", "/usr/lib64", "/lib", "/lib64", "/usr/local/lib", "/etc/ld.so.cache", "/etc/ld.so.conf",
-              "/etc/ld.so.conf.d", "/etc/localtime", "/dev/null", "/dev/urandom", "/dev/zero"}
-    return sorted(os.path.realpath(p) for p in paths if p and os.path.exists(p))
-
-
-def _inside(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip("/") + "/")
-
-
-def _landlock(libc, report: dict[str, Any], scratch: str, protect: tuple[str, ...]) -> None:
-    missing = report["missing"]
-    abi = landlock_abi()
-    report["landlock_abi"] = abi
-    if abi < 1:
-        missing.append("Landlock (kernel without it, or disabled): files are not confined")
-        return
-    fs = (1 << 13) - 1
-    fs |= (1 << 13) if abi >= 2 else 0   # REFER
-    fs |= _FS_TRUNCATE if abi >= 3 else 0
-    fs |= _FS_IOCTL_DEV if abi >= 5 else 0
-    attr = _RulesetAttr(fs, _NET_BIND_TCP | _NET_CONNECT_TCP if abi >= 4 else 0,
-                        _SCOPE_ABSTRACT_UNIX | _SCOPE_SIGNAL if abi >= 6 else 0)
-    size = 24 if abi >= 6 else 16 if abi >= 4 else 8
-    protected = [os.path.realpath(p) for p in protect]
-    refused = []
-    try:
-        ruleset = _syscall(libc, _LL_CREATE, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
-        try:
-            for path in readable_paths():
-                if any(_inside(p, path) for p in protected):
-                    refused.append(path)  # opening it would open the grader or the reference too
-                    continue
-                _allow(libc, ruleset, path, _FS_READ_FILE | _FS_READ_DIR, fs)
-            # Writes: /dev/null and the scratch dir only (there, everything but device nodes).
-            _allow(libc, ruleset, "/dev/null", _FS_READ_FILE | _FS_WRITE_FILE, fs)
-            _allow(libc, ruleset, scratch, fs & ~((1 << 6) | (1 << 11)) & ~_FS_IOCTL_DEV, fs)
-            _syscall(libc, _LL_RESTRICT, ctypes.c_int(ruleset), ctypes.c_uint32(0))
-        finally:
-            os.close(ruleset)
-    except OSError as e:
-        missing.append(f"Landlock ({e.strerror}): files are not confined")
-        return
-    report["landlock"] = True
-    report["landlock_tcp"] = abi >= 4
-    report["landlock_scopes"] = abi >= 6
-    if abi < 4:
-        missing.append(f"Landlock TCP rules (ABI {abi} < 4; the network namespace still blocks the network)")
-    if refused:
-        report["not_readable"] = refused
-
-
-def _allow(libc, ruleset: int, path: str, access: int, handled: int) -> None:
-    fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-    try:
-        if not os.path.isdir(path):
-            access &= _FILE_RIGHTS
-        rule = _PathBeneath(access & handled, fd)
-        _syscall(libc, _LL_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(1), ctypes.byref(rule), ctypes.c_uint32(0))
-    finally:
-        os.close(fd)
-
-
-# ---- seccomp ----------------------------------------------------------------------------------------------------
-
-# Denied system calls: name → (number on x86_64, number on aarch64, the errno it returns).
-DENIED = {
-    # no network, not even unix sockets
-    "socket": (41, 198, errno.EACCES), "socketpair": (53, 199, errno.EACCES),
-    # no reading or writing other processes
-    "ptrace": (101, 117, errno.EPERM), "process_vm_readv": (310, 270, errno.EPERM),
-    "process_vm_writev": (311, 271, errno.EPERM), "pidfd_getfd": (438, 438, errno.EPERM),
-    "kcmp": (312, 272, errno.EPERM),
-    # no other programs
-    "execve": (59, 221, errno.EPERM), "execveat": (322, 281, errno.EPERM),
-    # no way out of the namespaces and no mounts (Landlock forbids mounts too)
-    "unshare": (272, 97, errno.EPERM), "setns": (308, 268, errno.EPERM), "mount": (165, 40, errno.EPERM),
-    "umount2": (166, 39, errno.EPERM), "pivot_root": (155, 41, errno.EPERM), "chroot": (161, 51, errno.EPERM),
-    "open_tree": (428, 428, errno.EPERM), "move_mount": (429, 429, errno.EPERM), "fsopen": (430, 430, errno.EPERM),
-    "fsconfig": (431, 431, errno.EPERM), "fsmount": (432, 432, errno.EPERM), "fspick": (433, 433, errno.EPERM),
-    "mount_setattr": (442, 442, errno.EPERM),
-    # io_uring performs socket and file operations without these system calls
-    "io_uring_setup": (425, 425, errno.EPERM), "io_uring_enter": (426, 426, errno.EPERM),
-    "io_uring_register": (427, 427, errno.EPERM),
-    # kernel attack surface a numpy program never needs
-    "bpf": (321, 280, errno.EPERM), "perf_event_open": (298, 241, errno.EPERM),
-    "userfaultfd": (323, 282, errno.EPERM), "keyctl": (250, 219, errno.EPERM), "add_key": (248, 217, errno.EPERM),
-    "request_key": (249, 218, errno.EPERM), "open_by_handle_at": (304, 265, errno.EPERM),
-    "name_to_handle_at": (303, 264, errno.EPERM),
-}
-# machine → (AUDIT_ARCH_*, seccomp's own number, column in DENIED)
-_ARCHES = {"x86_64": (0xC000003E, 317, 0), "aarch64": (0xC00000B7, 277, 1)}
-_LD_ABS_W, _JEQ_K, _JGE_K, _RET_K = 0x20, 0x15, 0x35, 0x06
-_RET_ALLOW, _RET_ERRNO, _RET_KILL_PROCESS = 0x7FFF0000, 0x00050000, 0x80000000
-_X32_BIT = 0x40000000
-
-
-class _SockFilter(ctypes.Structure):
-    _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8), ("k", ctypes.c_uint32)]
-
-
-class _SockFprog(ctypes.Structure):
-    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
-
-
-def seccomp_program(machine: str) -> list[tuple[int, int, int, int]]:
-    """The filter as (code, jt, jf, k) instructions: wrong architecture → kill; x32 calls → EPERM; each denied
-    call → its errno; everything else allowed."""
-    arch, _, column = _ARCHES[machine]
-    prog = [(_LD_ABS_W, 0, 0, 4),                 # seccomp_data.arch
-            (_JEQ_K, 1, 0, arch),
-            (_RET_K, 0, 0, _RET_KILL_PROCESS),    # a 32-bit entry point would bypass the numbers below
-            (_LD_ABS_W, 0, 0, 0)]                 # seccomp_data.nr
-    if machine == "x86_64":
-        prog += [(_JGE_K, 0, 1, _X32_BIT), (_RET_K, 0, 0, _RET_ERRNO | errno.EPERM)]
-    for numbers in DENIED.values():
-        prog += [(_JEQ_K, 0, 1, numbers[column]), (_RET_K, 0, 0, _RET_ERRNO | numbers[2])]
-    prog.append((_RET_K, 0, 0, _RET_ALLOW))
-    return prog
-
-
-def _seccomp(libc, report: dict[str, Any]) -> None:
-    machine = platform.machine()
-    if machine not in _ARCHES:
-        report["missing"].append(f"seccomp filter (no syscall table for {machine})")
-        return
-    prog = seccomp_program(machine)
-    filters = (_SockFilter * len(prog))(*(_SockFilter(*ins) for ins in prog))
-    fprog = _SockFprog(len(prog), filters)
-    try:
-        # seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC): every thread, not just this one.
-        _syscall(libc, _ARCHES[machine][1], ctypes.c_uint(1), ctypes.c_uint(1), ctypes.byref(fprog))
-    except OSError as e:
-        report["missing"].append(f"seccomp filter ({e.strerror})")
-        return
-    report["seccomp"] = sorted(DENIED)

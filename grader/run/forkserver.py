@@ -32,9 +32,10 @@ import time
 import traceback
 from typing import Any
 
-from grader import launch, sandbox
+from grader import ROOT
+from grader.run import launch, sandbox
 
-_BOOT = "import sys; sys.path.insert(0, {root!r}); from grader.forkserver import serve; serve()"
+_BOOT = "import sys; sys.path.insert(0, {root!r}); from grader.run.forkserver import serve; serve()"
 READY_TIMEOUT_S = 60.0   # a server's start-up (numpy), on a loaded machine
 ANSWER_TIMEOUT_S = 10.0  # a fork
 
@@ -48,7 +49,7 @@ class ServerLost(Exception):
 def serve() -> None:
     """The server's main loop; argv[1] is its end of the socketpair. Never returns."""
     sock = socket.socket(fileno=int(sys.argv[1]))
-    from grader import child, confine, probe  # noqa: F401  numpy and the child's modules, once for every child
+    from grader.run import child, confine, probe  # noqa: F401  numpy and the child's modules, once for every child
 
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
@@ -57,7 +58,7 @@ def serve() -> None:
     children: set[int] = set()
     try:
         # More than one thread (a BLAS that ignored its thread count) would make the children's unshare fail.
-        _send(sock, {"ready": os.getpid(), "threads": confine._threads()})
+        _send(sock, {"ready": os.getpid(), "threads": confine.thread_count()})
         while True:
             readable, _, _ = select.select([sock, wake_r], [], [])
             if wake_r in readable:
@@ -132,7 +133,7 @@ def _fork(fds: list[int], sock: socket.socket) -> int:
         return pid
     try:
         results_fd = _become_child(fds, sock, server)
-        from grader import child
+        from grader.run import child
 
         child.run(results_fd)
     except BaseException:
@@ -144,11 +145,11 @@ def _fork(fds: list[int], sock: socket.socket) -> int:
 def _become_child(fds: list[int], sock: socket.socket, server: int) -> int:
     """Everything a fresh child gets from exec: its own session, the pipes as stdin, stdout and stderr, no other
     fd (the server's socket and its signal pipe least of all), default signals. Returns the results fd."""
-    from grader import confine
+    from grader.run import kernel
 
     os.setsid()
     # A child outlives nothing of the grader's: if the server dies (the grader died, or it was killed), so does this.
-    confine._prctl(confine._libc(), confine._PR_SET_PDEATHSIG, signal.SIGKILL)
+    kernel.prctl(kernel.libc(), kernel.PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != server:
         os._exit(1)
     signal.set_wakeup_fd(-1)
@@ -197,7 +198,7 @@ class ForkServer:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-s", "-P", "-B", "-X", "utf8", "-c", _BOOT.format(root=launch.GRADER_ROOT),
+                [sys.executable, "-s", "-P", "-B", "-X", "utf8", "-c", _BOOT.format(root=ROOT),
                  str(theirs.fileno())], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 pass_fds=(theirs.fileno(),), env=launch.child_env(), cwd="/", start_new_session=True)
         except BaseException:

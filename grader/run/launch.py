@@ -1,8 +1,8 @@
 """Starting a fresh child with next to nothing imported: `python -m grader FILE` starts the child that will run
-FILE first thing (__main__.py), so that the child's start-up (an interpreter, numpy, namespaces) overlaps the
-grader's own. The child boots, then waits on stdin for its plan, which sandbox.py hands it later.
+FILE first thing (grader/__main__.py), so that the child's start-up (an interpreter, numpy, namespaces) overlaps the
+grader's own. The child boots, then waits on stdin for its plan, which run/sandbox.py hands it later.
 
-Only os, sys, time, fcntl, signal and subprocess here: everything this module imports delays the child.
+Only os, sys, time, fcntl, signal and subprocess here (and the import-free grader/__init__.py): everything this module imports delays the child.
 """
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ import subprocess
 import sys
 import time
 
-GRADER_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BOOT = "import sys; sys.path.insert(0, {root!r}); from grader.child import main; main()"
+from grader import ROOT
+
+BOOT = "import sys; sys.path.insert(0, {root!r}); from grader.run.child import main; main()"
 # Plan and results pipes hold this much, so that neither side waits for the other to read: the plan is handed
 # over at once, and the grader can do other work while the child reports (fcntl F_SETPIPE_SZ; Linux only).
 PIPE_BYTES = 1 << 20
@@ -69,7 +70,7 @@ def start() -> Launched:
         pipe(wide=True), pipe(), pipe(), pipe(wide=True))
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-s", "-P", "-B", "-X", "utf8", "-c", BOOT.format(root=GRADER_ROOT), str(results_w)],
+            [sys.executable, "-s", "-P", "-B", "-X", "utf8", "-c", BOOT.format(root=ROOT), str(results_w)],
             stdin=plan_r, stdout=out_w, stderr=err_w, pass_fds=(results_w,), env=child_env(), cwd="/",
             start_new_session=True)
     except BaseException:

@@ -21,7 +21,7 @@ from typing import Any, Callable
 import numpy as np
 import numpy.random  # noqa: F401  numpy loads it on first use (~15 ms): now, before the plan arrives or a fork
 
-from grader import wire
+from grader.run import wire
 
 PARAMS = ("W_xh", "W_hh", "W_hy", "b_h", "b_y")
 SIGNATURES = {"__init__": ("input_size", "hidden_size", "output_size"), "forward": ("x",),
@@ -264,7 +264,7 @@ def _load_fault(e: BaseException, labels: frozenset[str]) -> dict[str, str]:
 
 def child_main(plan: dict[str, Any], results_fd: int, early: dict[str, Any]) -> None:
     """Finish confinement, then load and probe the submission, reporting on `results_fd`. Never returns."""
-    from grader import confine
+    from grader.run import confine
 
     report = confine.apply(plan["limits"], early, keep_fd=results_fd, scratch=plan["scratch"],
                            protect=(plan["grader_root"],))

@@ -21,8 +21,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
-from grader import launch
-from grader.launch import GRADER_ROOT, child_env  # noqa: F401  (child_env: part of this module's interface)
+from grader import ROOT
+from grader.run import launch
+from grader.run.launch import child_env  # noqa: F401  (part of this module's interface)
 
 OUTPUT_CAP = 64 * 1024
 
@@ -205,7 +206,7 @@ def child_plan(source: Any, probes: list[dict[str, Any]], require_isolation: boo
 
 def payload(plan: dict[str, Any], limits: Limits, scratch: str) -> bytes:
     """The bytes on the child's stdin: its plan, its limits, where the grader is (kept unreadable), its scratch."""
-    return json.dumps({**plan, "limits": limits.to_plan(), "grader_root": GRADER_ROOT, "scratch": scratch}).encode()
+    return json.dumps({**plan, "limits": limits.to_plan(), "grader_root": ROOT, "scratch": scratch}).encode()
 
 
 class ChildRun:
@@ -234,7 +235,7 @@ class ChildRun:
 
 
 def _collect(proc: Process, pipes: Pipes, pending: memoryview, limits: Limits, start: float) -> RunOutcome:
-    from grader import wire  # here, not at the top: launch.py starts a child before anything imports numpy
+    from grader.run import wire  # here, not at the top: launch.py starts a child before anything imports numpy
 
     deadline = start + limits.timeout_s
     out, err = Captured(), Captured()

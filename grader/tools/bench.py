@@ -29,7 +29,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from grader import ROOT
+
 ERRORING = {
     "syntax_error.py": "def forward(self, x:\n    pass\n",
     "raises_at_import.py": "import numpy as np\nnp.linalg.inv(np.zeros((2, 2)))\n",
@@ -63,9 +64,11 @@ def timed(fn: Callable[[], Any]) -> float:
 
 def in_process(paths: list[str]) -> None:
     """(b) The floor: read, run the plan on the learner's class and judge it, all in this process, no child."""
-    from grader import checks, diagnose, probe, reference
-    from grader.cases import default_plan
-    from grader.submission import Source, read_submission
+    from grader.diagnose import explain
+    from grader.judge import checks, reference
+    from grader.judge.plan import default_plan
+    from grader.run import probe
+    from grader.run.submission import Source, read_submission
 
     plan = default_plan()
     ref = {p.name: checks.decode_ops(reference.results_for(p), len(p.ops), "") for p in plan.probes}
@@ -82,14 +85,14 @@ def in_process(paths: list[str]) -> None:
             raw = {p.name: probe.run_probe(cls, p.to_plan(), labels) for p in plan.probes}
         learner = {p.name: checks.decode_ops(raw[p.name], len(p.ops), "") for p in plan.probes}
         evaluation = checks.evaluate(plan, learner, ref)
-        diagnose.diagnose(plan, learner, ref, evaluation)
+        explain.diagnose(plan, learner, ref, evaluation)
 
 
 def confined_batch(paths: list[str], jobs: int) -> list[dict[str, Any]]:
     """(a) Full confinement, the batch path: the batch's pool (its start-up included), fork servers, no reports
     written. Returns what each worker measured (scores and peak memory)."""
-    from grader import batch
-    from grader.config import GradeConfig
+    from grader.course import batch
+    from grader.grade import GradeConfig
 
     config = GradeConfig()
     with batch.make_pool(jobs, config, fork_server=True) as pool:
@@ -97,7 +100,8 @@ def confined_batch(paths: list[str], jobs: int) -> list[dict[str, Any]]:
 
 
 def _grade_in_worker(path: str, config) -> dict[str, Any]:
-    from grader import batch, grade
+    from grader import grade
+    from grader.course import batch
 
     result = grade.grade_path(path, config, runner=batch.worker_runner())
     server = batch.worker_server()
@@ -143,7 +147,7 @@ def machine() -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(prog="python -m grader.bench")
+    ap = argparse.ArgumentParser(prog="python -m grader.tools.bench")
     ap.add_argument("-n", type=int, default=60, help="submissions in the mix (default 60)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--repeats", type=int, default=3, help="runs of each throughput measurement; medians are reported")

@@ -1,6 +1,6 @@
 """Batch memory benchmark: peak memory of grading a generated class of 100 and of 2,000 submissions.
 
-`python -m grader.bench_batch [--sizes 100 2000] [--jobs N]` (or `make bench-batch`). Each class is graded for real
+`python -m grader.tools.bench_batch [--sizes 100 2000] [--jobs N]` (or `make bench-batch`). Each class is graded for real
 by `python -m grader CLASS --out OUT` in a fresh process, which then reports its own peak resident memory and that
 of the largest process it waited for (a worker or a learner's child). Results are streamed to disk, never held, so
 the two peaks should be within 20 % of each other whatever the class size. Not a test: it takes minutes.
@@ -18,7 +18,8 @@ import tempfile
 import time
 from typing import Any
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from grader import ROOT
+
 # Runs the real CLI in-process, then prints the peaks (ru_maxrss is in KiB on Linux).
 _RUNNER = """
 import json, resource, sys
@@ -70,7 +71,7 @@ def measure(n: int, *, jobs: int = 0, workdir: str | None = None) -> dict[str, A
 
 
 def main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="python -m grader.bench_batch", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m grader.tools.bench_batch", description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", type=int, nargs="+", default=[100, 2000])
     p.add_argument("--jobs", type=int, default=0)
     args = p.parse_args(argv)

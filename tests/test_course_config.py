@@ -5,8 +5,10 @@ import pytest
 
 from conftest import SUBMISSIONS, by_id, run_cli
 
-from grader import cases, compare, settings
+from grader.course import config as settings
 from grader.grade import grade_path
+from grader.judge import compare
+from grader.judge import plan as cases
 
 
 def load_text(tmp_path, text):

@@ -1,0 +1,99 @@
+"""Backward diagnoses: the learner's updates on every backward probe, explained by the experiments and the mutant
+fit, or, where nothing known fits, described: which parameters are off, by what factor, whether T = 1 is right."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from grader.diagnose import mutants
+from grader.diagnose.behaviour import FIT_TOL, BackwardRun, rel_err
+from grader.diagnose.experiments import Clipping, find_clipping, learning_rate_pair, never_updated
+from grader.diagnose.fit import explain_updates, scale_only
+from grader.diagnose.mutants import Mutant
+from grader.diagnose.texts import make, nice
+from grader.judge.plan import PARAMS
+from grader.result import Diagnosis
+
+
+def diagnose_backward(runs: list[BackwardRun], forward_model: Mutant | None, leaks: bool) -> list[Diagnosis]:
+    if not runs:
+        return []
+    reference = {r.probe: mutants.update(r.params, r.x, r.y, r.lr) for r in runs}
+    if all(_close(r.update, reference[r.probe], r) for r in runs):
+        return []
+    found, base = [], forward_model or Mutant()
+    frozen = never_updated(runs, reference)
+    if len(frozen) == len(PARAMS):
+        return [make("backward_mismatch", {"never_updated": frozen},
+                     summary="backward changes no parameter at all (is it written yet? do the updates reach the "
+                             "arrays the instance holds, rather than copies?)")]
+    # A weight that never moves is a mistake of its own, unless forward doesn't use it (W_hh without recurrence).
+    stuck = [k for k in frozen if not k.startswith("b_") and not (k == "W_hh" and base.missing_recurrence)]
+    if frozen:
+        base = base.with_(frozen=tuple(frozen))
+        biases = [b for b in frozen if b.startswith("b_")]
+        if biases:
+            found.append(make("biases_not_updated", {b: {"learner_update_max": 0.0, "reference_update_max": {
+                r.probe: float(np.max(np.abs(reference[r.probe][b]))) for r in runs}} for b in biases},
+                which=" and ".join(biases), s="" if len(biases) > 1 else "s",
+                them="them" if len(biases) > 1 else "it"))
+    clip = find_clipping(runs, reference)
+    found += learning_rate_pair(runs, clip)
+    if forward_model is None:
+        found.append(_backward_mismatch(runs, reference, clip))
+    else:
+        explanation = explain_updates(runs, base, clip, leaks)
+        if explanation is None:
+            found += scale_only(runs, reference, clip) + [_backward_mismatch(runs, reference, clip)]
+        else:
+            found += explanation
+            if stuck:
+                found.append(make("backward_mismatch", {"never_updated": stuck},
+                                  summary=f"{', '.join(stuck)} never change{'s' if len(stuck) == 1 else ''} in "
+                                          "backward, although the loss depends on them"))
+    if clip:
+        # A learner who ignores the learning rate clips at top / (its own fixed rate).
+        fixed = [d.evidence.get("as_if_learning_rate") for d in found if d.id == "learning_rate_ignored"]
+        if fixed and fixed[-1]:
+            clip.limit = nice(clip.top / fixed[-1])
+        found.append(make("gradient_clipping", clip.evidence(), limit=clip.limit))
+    return found
+
+
+def _close(got: dict[str, np.ndarray], want: dict[str, np.ndarray], run: BackwardRun) -> bool:
+    top = max(float(np.max(np.abs(w))) for w in want.values())
+    return all(float(np.max(np.abs(got[k] - want[k]))) <= FIT_TOL * float(np.max(np.abs(want[k])))
+               + run.rtol * top for k in PARAMS)
+
+
+def _backward_mismatch(runs: list[BackwardRun], reference: dict[str, dict], clip: Clipping | None) -> Diagnosis:
+    """Which parameters' updates are wrong, by what factor, and whether a single step (T = 1) is right."""
+    per_param: dict[str, dict[str, Any]] = {}
+    for k in PARAMS:
+        rows = {}
+        for r in runs:
+            a, b = reference[r.probe][k].ravel(), r.update[k].ravel()
+            if not a @ a and not b @ b:
+                continue
+            c = float(a @ b / (a @ a)) if a @ a else float("nan")
+            rows[r.probe] = {"ratio": c, "relative_error": rel_err(b, a)}
+        per_param[k] = rows
+    wrong = [k for k in PARAMS if any(v["relative_error"] > FIT_TOL for v in per_param[k].values())]
+    single = [r for r in runs if r.t == 1]
+    single_right = bool(single) and all(_close(r.update, reference[r.probe], r) for r in single)
+    long_wrong = [r.t for r in runs if r.t > 1 and not _close(r.update, reference[r.probe], r)]
+    parts = [f"{', '.join(wrong) or 'no parameter'} {'is' if len(wrong) == 1 else 'are'} off"]
+    ratios = [v["ratio"] for k in wrong for v in per_param[k].values() if np.isfinite(v["ratio"])]
+    if ratios and f"{min(ratios):.3g}" == f"{max(ratios):.3g}":
+        parts.append(f"by a factor {ratios[0]:.3g} against the reference")
+    elif ratios:
+        parts.append(f"by factors {min(ratios):.3g} to {max(ratios):.3g} against the reference")
+    if single_right and long_wrong:
+        parts.append(f"a single step (T = 1) is right, longer sequences (T ≥ {min(long_wrong)}) are not, so "
+                     "look at what flows from one step to the previous one")
+    elif single and not single_right:
+        parts.append("already a single step (T = 1) is wrong, so look at one step's equations before the "
+                     "flow through time")
+    return make("backward_mismatch", {"parameters": per_param, "wrong": wrong, "single_step_right": single_right},
+                summary="; ".join(parts))

@@ -1,0 +1,106 @@
+"""Reading the learner's behaviour: the forward and backward probes that ran through, as float64 arrays in the
+reference's shapes (hidden cases left out, so that no evidence tells their numbers), and the tolerances of a fit."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from grader.judge import conventions
+from grader.judge.checks import Op
+from grader.judge.plan import PARAMS, Plan, param_shapes
+
+FORWARD_TOL = 1e-4  # relative; float32 forwards land near 1e-6, the smallest misconception near 1e-2
+
+
+FIT_TOL = 2e-3      # relative; float32 updates land near 1e-5, the smallest misconception near 1e-2
+
+
+@dataclass(frozen=True)
+class ForwardRun:
+    probe: str
+    params: dict[str, np.ndarray]      # what the learner held after injection, float64, reference shapes
+    xs: list[np.ndarray]               # one (T, I) input per forward call
+    outputs: list[np.ndarray | None]   # the learner's (T, O) outputs per call, None where unreadable
+
+
+@dataclass(frozen=True)
+class BackwardRun:
+    probe: str
+    params: dict[str, np.ndarray]      # the learner's weights right before backward
+    x: np.ndarray
+    y: np.ndarray
+    lr: float
+    update: dict[str, np.ndarray]      # the learner's p_after − p_before
+    rtol: float                        # rounding of the learner's dtype, relative
+
+    @property
+    def t(self) -> int:
+        return len(self.x)
+
+    @property
+    def o(self) -> int:
+        return self.y.shape[1]
+
+    def label(self) -> str:
+        return f"{self.probe} (T = {self.t}, O = {self.o}, lr = {self.lr:g})"
+
+
+def read_params(value: dict[str, Any], sizes: tuple[int, int, int]) -> dict[str, np.ndarray] | None:
+    out = {}
+    for name, shape in param_shapes(sizes).items():
+        arr, problem = conventions.read_param(value.get("params", {}).get(name), shape, name, "")
+        if problem:
+            return None
+        out[name] = arr
+    return out
+
+
+def all_ok(ops: list[Op], n: int) -> bool:
+    return len(ops) >= n and all(op.status == "ok" for op in ops[:n])
+
+
+def forward_runs(plan: Plan, learner: dict[str, list[Op]]) -> list[ForwardRun]:
+    runs = []
+    for p in plan.probes:
+        if not p.name.startswith("forward/") or not all_ok(learner.get(p.name, []), len(p.ops)):
+            continue
+        ops, sizes = learner[p.name], p.meta["sizes"]
+        params = read_params(ops[1].value, sizes)
+        if params is None:
+            continue
+        outs = [conventions.read_outputs(op.value.get("value"), t=len(x), o=sizes[2], h=sizes[1]).array
+                for op, x in zip(ops[2:], p.meta["xs"])]
+        runs.append(ForwardRun(p.name, params, list(p.meta["xs"]), outs))
+    return runs
+
+
+def backward_runs(plan: Plan, learner: dict[str, list[Op]]) -> list[BackwardRun]:
+    """Every probe that injects weights, runs forward then backward once: backward/* and diagnose/*. Hidden cases
+    are left out, so that no evidence tells their numbers."""
+    runs = []
+    for p in plan.probes:
+        ops = learner.get(p.name, [])
+        if p.name.startswith("hidden"):
+            continue
+        if [o["op"] for o in p.ops] != ["new", "set", "forward", "backward"] or not all_ok(ops, 4):
+            continue
+        before, after = read_params(ops[1].value, p.meta["sizes"]), read_params(ops[3].value, p.meta["sizes"])
+        if before is None or after is None:
+            continue
+        runs.append(BackwardRun(p.name, before, p.meta["x"], p.meta["y"], p.meta["lr"],
+                                {k: after[k] - before[k] for k in PARAMS}, rtol=rounding(ops[1].value) * 1e3))
+    return runs
+
+
+def rounding(value: dict[str, Any]) -> float:
+    """The machine epsilon of the coarsest float dtype among the parameters a learner holds."""
+    dtypes = [v.dtype for v in value.get("params", {}).values() if isinstance(v, np.ndarray) and v.dtype.kind == "f"]
+    return float(max([np.finfo(d).eps for d in dtypes] or [np.finfo(float).eps]))
+
+
+def rel_err(got: np.ndarray, want: np.ndarray) -> float:
+    scale = float(np.max(np.abs(want))) if want.size else 0.0
+    err = float(np.max(np.abs(got - want))) if want.size else 0.0
+    return err / scale if scale else (0.0 if err == 0 else float("inf"))

@@ -1,0 +1,142 @@
+"""The diagnoses' words: ids (part of the result contract), messages and hints (the tests import these), the order
+a learner should fix them in, and evidence cleaned into short plain numbers."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from grader.result import Diagnosis
+from grader.run.wire import Opaque
+
+TEXT: dict[str, tuple[str, str]] = {
+    "not_implemented": (
+        "forward and backward are not written yet: the starter's skeleton is unchanged.",
+        "Start with forward: loop over the time steps, keep each hidden state, return every output. "
+        "Then write backward, walking the steps in reverse."),
+    "init_changed": (
+        "__init__ does not draw the weights the way the starter does ({what}). The published cases run your own "
+        "__init__ after their seed, so their numbers can't match.",
+        "Keep the starter's __init__ as it is: the order and the scale of the draws are part of the kata."),
+    "output_activation": (
+        "Your outputs are {activation} of the right ones: the output layer has an activation, but the kata's is "
+        "linear.",
+        "Compare your output equation with ŷ_t = W_hy h_t + b_y."),
+    "missing_recurrence": (
+        "Your hidden state does not depend on the previous one: step 0 is right, every later step is off. "
+        "The recurrent term is missing from the forward pass.",
+        "Write out h_t = tanh(…) in full: which three terms go inside, and which one connects the steps?"),
+    "hidden_state_not_reset": (
+        "The hidden state carries over between forward calls: a second call on a new sequence starts from where "
+        "the first one ended instead of from h_0 = 0.",
+        "Where does your h_0 come from on the second call? Every sequence starts from zeros."),
+    "loss_mean_over_time": (
+        "Your updates shrink as 1/T with the number of time steps T{overall}: your loss is averaged over the time "
+        "steps, but the kata's is summed.",
+        "L = Σ_t ½‖ŷ_t − y_t‖² has no division by T. Where does len(x) or T enter your gradient?"),
+    "loss_missing_half": (
+        "Your updates are twice as large as they should be{overall}: you differentiate (ŷ − y)² instead of "
+        "½(ŷ − y)².",
+        "Differentiate ½‖ŷ − y‖² with respect to ŷ: where does the ½ go?"),
+    "loss_mean_over_outputs": (
+        "Your updates shrink as 1/O with the number of outputs O{overall}: the loss is averaged over the outputs "
+        "instead of summed. With one output the two agree, which is why some cases still pass.",
+        "The squared error is summed over the output units too. Is something dividing by the output size?"),
+    "only_last_step_loss": (
+        "Your gradient uses only the error of the last time step, but every step's output is part of the loss.",
+        "Each ŷ_t has its own target y_t. In backward, which steps contribute their (ŷ_t − y_t)?"),
+    "truncated_bptt": (
+        "The gradient does not flow back through time: each step's hidden-state gradient only sees that step's "
+        "output error. Right for T = 1, wrong for longer sequences.",
+        "h_t also feeds h_(t+1). Which part of ∂L/∂h_t arrives from step t+1, and is it added?"),
+    "tanh_derivative": (
+        "The derivative of tanh is wrong: your updates are what {variant} gives.",
+        "If h = tanh(z), what is dh/dz, written with h (which you already have)?"),
+    "whh_gradient_uses_current_state": (
+        "Your W_hh gradient pairs step t's error with h_t, but W_hh multiplies the previous state h_(t−1).",
+        "Look at the forward equation: which hidden state does W_hh multiply at step t?"),
+    "initial_state_aliased": (
+        "At t = 0 your backward takes the \"previous\" state from the end of the sequence (h_T) instead of "
+        "h_0 = 0: an index t − 1 = −1 wraps around to the last element.",
+        "What does a list give for index t − 1 when t = 0? Make the initial state its own, explicit value."),
+    "gradient_ascent": (
+        "Your parameters move along the gradient instead of against it{overall}, so each step increases the "
+        "loss.",
+        "An SGD step subtracts: p ← p − lr · ∂L/∂p. Check the sign of the update and of the error (ŷ − y)."),
+    "biases_not_updated": (
+        "{which} never change{s} in backward, although the loss depends on {them}.",
+        "All five parameters take an SGD step, the biases included."),
+    "updates_inside_time_loop": (
+        "The parameters change inside the loop over time steps, so the earlier steps' gradients are computed with "
+        "weights that were already updated: the update is not proportional to the learning rate.",
+        "Accumulate the gradient over the whole sequence first, then take one step."),
+    "gradient_clipping": (
+        "Gradient entries are clipped to ±{limit:g}. A sensible trick for training, but the kata asks for the plain "
+        "SGD step, and large gradients come out wrong.",
+        "The update is p −= learning_rate · ∂L/∂p and nothing else: is something capping the gradient?"),
+    "learning_rate_ignored": (
+        "The learning_rate argument has no effect: your update is the same at learning rates {lrs} "
+        "(as if it were always {as_if:g}).",
+        "Use the learning rate that backward receives, not a fixed value."),
+    # Not one of the known misconceptions: say what was seen.
+    "forward_mismatch": (
+        "The forward pass differs from the expected one in a way none of the known mistakes explains: {where}.",
+        "Recompute one step by hand: h_1 = tanh(W_xh x_1 + W_hh h_0 + b_h), ŷ_1 = W_hy h_1 + b_y with h_0 = 0."),
+    "backward_mismatch": (
+        "The updates are wrong in a way none of the known mistakes explains: {summary}.",
+        "Check backward against a finite-difference gradient of your own forward pass, one parameter at a time."),
+}
+
+
+# Appended to the two mismatch messages: is backward the gradient of the learner's own forward pass?
+OWN_GRADIENT_NOTES = {
+    ("forward_mismatch", True): " Your backward is the exact gradient of this forward pass (finite differences "
+                                "through it agree), so once the forward pass is right, backward may be right too.",
+    ("forward_mismatch", False): " Your backward is not the gradient of this forward pass either (finite "
+                                 "differences through it differ by up to {error}).",
+    ("backward_mismatch", True): " Yet they are the gradient of your own forward pass (finite differences through "
+                                 "it agree): look at the forward pass.",
+    ("backward_mismatch", False): " They are not the gradient of your own forward pass either (finite differences "
+                                  "through it differ by up to {error}), so the mistake is in backward.",
+}
+
+
+TANH_VARIANTS = {"tanh_of_h": "1 − tanh(h)² (tanh applied twice)", "one_minus_h": "1 − h (the square is missing)",
+                 "sigmoid": "h(1 − h) (the sigmoid's derivative)", "pre_activation": "1 − z² (squaring the "
+                 "pre-activation instead of h)", "none": "no derivative at all (the factor is missing)"}
+
+
+# Order of the report: what the learner should fix first comes first.
+ORDER = ("not_implemented", "init_changed", "output_activation", "missing_recurrence", "hidden_state_not_reset",
+         "forward_mismatch", "gradient_ascent", "loss_missing_half", "loss_mean_over_time", "loss_mean_over_outputs",
+         "only_last_step_loss", "truncated_bptt", "tanh_derivative", "whh_gradient_uses_current_state",
+         "initial_state_aliased", "biases_not_updated", "updates_inside_time_loop", "gradient_clipping",
+         "learning_rate_ignored", "backward_mismatch")
+
+
+def make(id_: str, evidence: dict[str, Any], **fmt: Any) -> Diagnosis:
+    """A Diagnosis from TEXT (messages are str.format templates: literal braces are doubled)."""
+    message, hint = TEXT[id_]
+    return Diagnosis(id_, message.format(**fmt), hint.format(), clean(evidence))
+
+
+def nice(x: float) -> float:
+    r = float(f"{x:.3g}")
+    return r if abs(r - x) <= 1e-6 * abs(x) else x
+
+
+def clean(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {str(k): clean(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [clean(x) for x in v]
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        return float(f"{f:.4g}") if np.isfinite(f) else None
+    if isinstance(v, Opaque):
+        return v.describe()
+    return v
