@@ -13,7 +13,7 @@ CONFIG ?=
 JOBS ?=
 ARGS ?=
 
-.PHONY: grade grade-all gradescope bench-batch test bench venv clean notebook
+.PHONY: grade grade-all gradescope bench-batch test test-quick bench venv clean notebook
 
 venv: $(STAMP)
 
@@ -43,6 +43,10 @@ bench-batch: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# The tests that take seconds, not minutes: everything but the classes, the hostile corpus and the browser.
+test-quick: $(STAMP)
+	$(PY) -m pytest -m "not slow"
 
 bench: $(STAMP)
 	$(PY) -m grader.tools.bench

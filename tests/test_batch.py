@@ -21,6 +21,8 @@ from test_export import assert_gradescope_valid, junit_counts
 from grader.course import batch, discover, gradebook
 from grader.course import config as settings
 
+pytestmark = pytest.mark.slow
+
 TIMEOUT = "2.5"  # the endless loop costs this much per run; a correct submission needs about 0.3 s
 
 

@@ -12,6 +12,8 @@ from conftest import SUBMISSIONS, grade_file
 
 from grader.report.html import to_html
 
+pytestmark = pytest.mark.slow
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install "
                                                           "chromium; .ci/run installs it)")

@@ -26,6 +26,8 @@ from grader.report import contract
 from grader.run import forkserver, landlock, sandbox
 from grader.run.sandbox import Limits
 
+pytestmark = pytest.mark.slow
+
 # Every third file of the corpus (correct conventions, wrong implementations, combinations), the starter, and
 # submissions that fail in different ways before or while running.
 SAMPLE = sorted(glob.glob(os.path.join(SUBMISSIONS, "*", "*.py")))[::3] + [STARTER]

@@ -32,6 +32,8 @@ import pytest
 
 from conftest import REFERENCE, ROOT, reference_code
 
+pytestmark = pytest.mark.slow
+
 HOSTILE = os.path.join(ROOT, "tests", "hostile")
 USER = "grader-hostile"
 CANARY_VAR = "GRADER_TEST_CANARY"
