@@ -308,6 +308,11 @@ def _merge(args: argparse.Namespace) -> int:
         return _usage_error(str(e))
     print(f"{tally.total} submissions from {len(args.shards)} shards.")
     _print_outputs(args.out, lms, tally)
+    from grader.course import lms as lms_files
+
+    for name, fmt in ((lms_files.CANVAS_GRADES, "canvas"), (lms_files.MOODLE_GRADES, "moodle")):
+        if fmt not in lms.formats and any(os.path.lexists(os.path.join(s, name)) for s in args.shards):
+            print(f"Note: the shards have {name}: pass --format {fmt} (and the shards' --config) to merge {name} too")
     return EXIT_OK
 
 

@@ -244,8 +244,18 @@ def test_three_shards_merged_equal_one_run(clean, tmp_path):
     assert sorted(os.listdir(tmp_path / "merged" / "erin")) == ["report.html", "result.json"]
     assert int(ET.parse(tmp_path / "merged" / "junit.xml").getroot().get("tests")) == \
         int(ET.parse(clean["junit"]).getroot().get("tests"))
-    summary = _read(tmp_path / "merged" / "summary.html")
-    assert "<strong>9</strong>submissions" in summary and "merged from 3 shards" in summary
+    assert _read(tmp_path / "merged" / "summary.html") == _read(os.path.join(clean["out"], "summary.html"))
+    # Shards of different classes: the summary says it is a merge.
+    other = shutil.copytree(shards[0], tmp_path / "other-class")
+    for student in os.listdir(other):
+        path = os.path.join(other, student, "result.json")
+        if os.path.isfile(path):
+            d = json.loads(_read(path))
+            d["batch"]["class"] = "another"
+            with open(path, "w") as f:
+                json.dump(d, f)
+    assert run_cli("merge", "--out", str(tmp_path / "mixed"), str(other), str(shards[1])).returncode == 0
+    assert "merged from 2 shards" in _read(tmp_path / "mixed" / "summary.html")
 
 
 def test_merge_refuses_unfinished_or_conflicting_shards(clean, tmp_path):
@@ -330,6 +340,21 @@ def _found(tokens, text):
     return sorted(tokens & set(re.findall(r"(?<![\d.])-?\d+\.\d+", text)))
 
 
+def hidden_inputs(config_path):
+    """Every number the hidden cases of the course at `config_path` hand a learner's code: inputs, targets,
+    weights."""
+    import numpy as np
+    inputs = []
+    for p in settings.build_plan(settings.load(config_path)).probes:
+        if p.name.startswith("hidden/"):
+            for key in ("xs", "x", "y"):
+                arrays = p.meta.get(key)
+                arrays = arrays if isinstance(arrays, list) else [arrays] if arrays is not None else []
+                inputs += [float(v) for a in arrays for v in np.ravel(a)]
+            inputs += [float(v) for a in p.meta["params"].values() for v in np.ravel(a)]
+    return inputs
+
+
 def test_hidden_cases_never_appear_in_a_learner_report(tmp_path):
     assert "print('x ='" in PRINTS_ITS_INPUTS
     source = make_class(tmp_path / "class", {"pat.py": PRINTS_ITS_INPUTS,
@@ -338,17 +363,8 @@ def test_hidden_cases_never_appear_in_a_learner_report(tmp_path):
     out = tmp_path / "out"
     grade_class(source, out, "--config", str(tmp_path / "course.toml"), "--format", "gradescope", "--junit",
                 str(tmp_path / "junit.xml"))
-    plan = settings.build_plan(settings.load(str(tmp_path / "course.toml")))
     import numpy as np
-    inputs = []
-    for p in plan.probes:
-        if p.name.startswith("hidden/"):
-            for key in ("xs", "x", "y"):
-                arrays = p.meta.get(key)
-                arrays = arrays if isinstance(arrays, list) else [arrays] if arrays is not None else []
-                inputs += [float(v) for a in arrays for v in np.ravel(a)]
-            inputs += [float(v) for a in p.meta["params"].values() for v in np.ravel(a)]
-    input_tokens = _tokens(inputs)
+    input_tokens = _tokens(hidden_inputs(str(tmp_path / "course.toml")))
     quinn = json.loads(_read(out / "quinn" / "result.json"))
     hidden_checks = [c for c in quinn["checks"] if c["hidden"]]
     assert [c["id"] for c in hidden_checks] == ["hidden/forward-1", "hidden/forward-2", "hidden/backward-1",

@@ -250,7 +250,8 @@ def test_zip_symlink_entries_are_never_made_and_say_so(tmp_path):
     assert entries["alice"].problem == ("alice/simple_rnn.py is a symbolic link to '../../solution/simple_rnn.py' "
                                         "in the zip, not a regular file; the grader reads only regular files: "
                                         "submit the file itself")
-    assert entries["carol"].path is None and "a symbolic link to '/root/secret.py' in the zip" in entries["carol"].problem
+    assert entries["carol"].path is None
+    assert "a symbolic link to '/root/secret.py' in the zip" in entries["carol"].problem
     assert entries["bob"].path and entries["dave"].path  # a link that is not code is left out, not followed
 
 

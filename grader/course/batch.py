@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import collections
+import dataclasses
 import hashlib
 import multiprocessing
 import os
@@ -55,6 +56,7 @@ class Options:
     hidden_visibility: str = "after_due_date"
     fork_server: bool = True        # each worker forks children from a warm server (forkserver.py)
     lms: LmsSettings = LmsSettings()  # the LMS imports to write with the gradebook (lms.py)
+    class_name: str = ""            # the folder's or zip's name, for the summary's title (set by run)
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ def run(source: str, options: Options, config: GradeConfig, key: str, *, stream:
     Raises discover.LayoutError when `source` can't be read. Returns what happened; Ctrl-C ends it early (after
     the submissions in progress are written) with `interrupted` set and no gradebook."""
     jobs = options.jobs or default_jobs()
+    options = dataclasses.replace(options, class_name=os.path.basename(os.path.normpath(source)))
     with discover.opened(source) as found:
         entries = shard_of(discover.submissions(found.root, found.faults), options.shard)
         os.makedirs(options.out, exist_ok=True)
@@ -116,7 +119,7 @@ def run(source: str, options: Options, config: GradeConfig, key: str, *, stream:
         progress.note(f"Interrupted: {progress.count} of {len(todo)} graded and saved. Run the same command again "
                       "to grade the rest.")
         return Outcome(len(entries), len(entries) - len(todo), progress.count, True, None)
-    title = os.path.basename(os.path.normpath(source)) + shard
+    title = options.class_name + shard
     tally = gradebook.build(options.out, [e.student for e in entries], junit=options.junit, title=title,
                             lms_settings=options.lms)
     return Outcome(len(entries), len(entries) - len(todo), progress.count, False, tally)
@@ -234,6 +237,7 @@ def write_outputs(entry: discover.Entry, result: GradeResult, config: GradeConfi
     d = contract.to_dict(result)
     d["batch"] = {"student": entry.student, "name": entry.name, "file": entry.shown, "note": entry.note,
                   "problem": entry.problem, "settings": key, "layout": entry.layout, "lms_id": entry.lms_id,
+                  "class": options.class_name,
                   "graded_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())}
     if reports:
         storage.write_text(os.path.join(folder, REPORT), html.to_html(result, learner_view=True))

@@ -59,7 +59,7 @@ class Hidden:
 @dataclass(frozen=True)
 class LmsSettings:
     """What goes back to an LMS (course/lms.py): which imports, the assignment's title (Canvas's column), what a
-    student who could not be graded gets ("empty": the LMS keeps what it has, the default; "zero"), and the LMS
+    student who could not be graded gets ("empty": no score, left to grade by hand, the default; "zero"), and the LMS
     assignment's maximum, when the scores are to be scaled to it."""
     formats: tuple[str, ...] = ()
     assignment: str = "SimpleRNN"

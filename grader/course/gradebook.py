@@ -143,12 +143,16 @@ def merge(out: str, shard_dirs: list[str], *, junit: str | None = None,
                 raise MergeError(f"student {student} is in both {owner[student]} and {shard} with different "
                                  "results; were they graded from different submissions or settings?")
             owner.setdefault(student, shard)
+    classes = set()
     for student, shard in sorted(owner.items()):
-        if read_result(shard, student) is None:
+        d = read_result(shard, student)
+        if d is None:
             raise MergeError(f"{shard}: {student}/{RESULT} is missing or unreadable; rerun that shard")
+        classes.add(d.get("batch", {}).get("class", ""))
         _copy_folder(os.path.join(shard, student), os.path.join(out, student))
-    return build(out, sorted(owner), junit=junit, title=f"merged from {len(shard_dirs)} shards",
-                 lms_settings=lms_settings)
+    # The shards of one class: the summary one run would write, title included.
+    title = classes.pop() if len(classes) == 1 and "" not in classes else f"merged from {len(shard_dirs)} shards"
+    return build(out, sorted(owner), junit=junit, title=title, lms_settings=lms_settings)
 
 
 def _result_bytes(outdir: str, student: str) -> bytes:
@@ -156,7 +160,8 @@ def _result_bytes(outdir: str, student: str) -> bytes:
     if data is None:
         return b""
     data.pop("duration_s", None)  # timing differs between two runs of the same grading
-    data.get("batch", {}).pop("graded_at", None)
+    for key in ("graded_at", "class"):  # when and under which name it was graded: not what the result is
+        data.get("batch", {}).pop(key, None)
     return json.dumps(data, sort_keys=True).encode()
 
 

@@ -153,7 +153,7 @@ def learner_summary(result: dict[str, Any]) -> list[str]:
 
 def lms_grade(result: dict[str, Any], *, points: float | None, ungraded: str) -> str:
     """The grade an LMS import gets: the score, scaled to `points` when given (the LMS assignment's maximum), to two
-    decimals; for a submission that could not be graded, "" (the LMS keeps what it has) or "0" (`ungraded`)."""
+    decimals; for a submission that could not be graded, "" (no score: left to grade by hand) or "0" (`ungraded`)."""
     if result["status"] != "graded":
         return "0" if ungraded == "zero" else ""
     score = result["score"] * points / result["max_score"] if points is not None and result["max_score"] else \
