@@ -2,8 +2,8 @@
 FILE first thing (grader/__main__.py), so that the child's start-up (an interpreter, numpy, namespaces) overlaps the
 grader's own. The child boots, then waits on stdin for its plan, which run/sandbox.py hands it later.
 
-Only os, sys, time, fcntl, signal and subprocess here (and the import-free grader/__init__.py, and run/files.py,
-which needs only os, errno and stat): everything this module imports delays the child.
+Only os, sys, time, fcntl, signal and subprocess here (and the import-free grader/__init__.py; run/files.py, which
+needs only os, errno and stat, for the command line only): everything this module imports delays the child.
 """
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ import sys
 import time
 
 from grader import ROOT
-from grader.run import files
 
 BOOT = "import sys; sys.path.insert(0, {root!r}); from grader.run.child import main; main()"
 # Plan and results pipes hold this much, so that neither side waits for the other to read: the plan is handed
@@ -92,6 +91,8 @@ def for_command_line(argv: list[str]) -> Launched | None:
     arguments."""
     if not argv or argv[0].startswith("-") or argv[0] in ("merge", "gradescope"):
         return None
+    from grader.run import files  # here: the fork server imports this module and needs nothing more
+
     path = argv[0]
     if path.lower().endswith(".zip") or not files.is_regular(path):
         return None
