@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_BELOW, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 RUNNERS = ("fresh", "fork-server")
+FORMATS = ("gradescope", "canvas", "moodle")
+LMS_FORMATS = ("canvas", "moodle")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,7 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
                                                 "--format gradescope, where results.json goes")
     p.add_argument("--jobs", metavar="N", type=_positive(int), default=0,
                    help="submissions graded at once (default: the number of cores)")
-    p.add_argument("--format", choices=("gradescope",), help="also write Gradescope's results.json")
+    p.add_argument("--format", choices=FORMATS, action="append", default=[],
+                   help="also write Gradescope's results.json (per student), or a class's import files for Canvas "
+                        "(OUTDIR/canvas_grades.csv) or Moodle (OUTDIR/moodle_grades.csv, moodle_feedback.zip); "
+                        "repeat for several")
     p.add_argument("--junit", metavar="PATH", help="write JUnit XML here (for CI systems)")
     p.add_argument("--shard", metavar="K/N", type=_shard, default=(1, 1),
                    help="grade only the K-th of N parts of the class (K from 1); combine them with `merge`")
@@ -75,6 +80,9 @@ def build_merge_parser() -> argparse.ArgumentParser:
     p.add_argument("shards", nargs="+", metavar="SHARD_OUTDIR")
     p.add_argument("--out", metavar="DIR", required=True)
     p.add_argument("--junit", metavar="PATH", help="also write JUnit XML for the whole class")
+    p.add_argument("--config", metavar="FILE", help="the course's TOML, for its [lms] settings (give the shards' own)")
+    p.add_argument("--format", choices=LMS_FORMATS, action="append", default=[],
+                   help="also write the class's import files for Canvas or Moodle, as the shards' --format did")
     return p
 
 
@@ -122,11 +130,15 @@ def main(argv: list[str], *, launched=None) -> int:
 def _runner(args: argparse.Namespace, launched):
     """For one file, start what will run it now, before numpy and the plan are loaded here, so that it boots
     meanwhile: a fresh child (the one `launched`, if there is one), or a fork server. None for a class, or a path
-    that does not exist. `launched` is used or discarded."""
-    if launched is not None and (args.runner == "fork-server" or _is_class(args.submission)):
+    that is not a regular file (missing, a link, a FIFO: nothing will run; read_submission says what it is).
+    `launched` is used or discarded."""
+    from grader.run import files
+
+    one_file = not _is_class(args.submission) and files.is_regular(args.submission)
+    if launched is not None and (args.runner == "fork-server" or not one_file):
         launched.discard()
         launched = None
-    if not os.path.exists(args.submission) or _is_class(args.submission):
+    if not one_file:
         return None
     if args.runner == "fork-server":
         from grader.run.forkserver import ForkServer
@@ -176,11 +188,14 @@ def _grade(args: argparse.Namespace, runner, plan_cache: str | None = None) -> i
         return _usage_error(f"configuration: {e}")
     config = course_config.grade_config(course, timeout_s=args.timeout, memory_mb=args.memory_mb,
                                        require_isolation=args.require_isolation)
-    if not os.path.exists(args.submission):
+    if not os.path.lexists(args.submission):  # a dangling link is graded: bad_file, saying it is a link
         return _usage_error(f"{args.submission} does not exist; give a .py or .ipynb file, or a class folder or "
                             ".zip with --out")
     if _is_class(args.submission):
         return _batch(args, course, config)
+    lms_formats = [f for f in args.format if f in LMS_FORMATS]
+    if lms_formats:
+        return _usage_error(f"--format {lms_formats[0]} is for a class (a folder or .zip, with --out)")
     if args.format and not args.out:
         return _usage_error("--format gradescope needs --out DIR (results.json is written there)")
     if args.shard != (1, 1):
@@ -188,7 +203,10 @@ def _grade(args: argparse.Namespace, runner, plan_cache: str | None = None) -> i
     from grader import grade
     from grader.report import contract, html, terminal
 
-    result = grade.grade_path(args.submission, config, runner=runner)
+    from grader.run import sandbox
+
+    # No runner when the path is not a regular file: grade_path refuses it before anything would run.
+    result = grade.grade_path(args.submission, config, runner=runner if runner is not None else sandbox.FRESH)
     if plan_cache:
         from grader.judge import diskcache
 
@@ -196,11 +214,11 @@ def _grade(args: argparse.Namespace, runner, plan_cache: str | None = None) -> i
     if args.require_isolation and result.status == "error" and result.error.message.startswith(grade.REFUSED):
         print(f"grader: error: {result.error.message}", file=sys.stderr)
         return EXIT_USAGE
-    if args.json:
-        _write(args.json, contract.to_json(result))
+    if args.json:  # with hidden cases it holds their expected values: readable by its owner only
+        _write(args.json, contract.to_json(result), private=any(c.hidden for c in result.checks))
     if args.html:
         _write(args.html, html.to_html(result))
-    if args.format:
+    if "gradescope" in args.format:
         from grader.report import exports
 
         _write(os.path.join(args.out, "results.json"), contract.dumps(exports.gradescope(
@@ -237,10 +255,11 @@ def _batch(args: argparse.Namespace, course, config) -> int:
                                        ("--fail-under", args.fail_under)) if value is not None]
     if single:
         return _usage_error(f"{', '.join(single)} is for one submission; a class gets OUTDIR/<student>/ files")
-    options = batch.Options(out=args.out, jobs=args.jobs, shard=args.shard, gradescope=args.format == "gradescope",
+    options = batch.Options(out=args.out, jobs=args.jobs, shard=args.shard, gradescope="gradescope" in args.format,
                             fork_server=args.runner != "fresh",
                             junit=args.junit, visibility=course.visibility,
-                            hidden_visibility=course.hidden_visibility)
+                            hidden_visibility=course.hidden_visibility,
+                            lms=course.lms.with_formats(args.format))
     try:
         outcome = batch.run(args.submission, options, config, fingerprint(config))
     except discover.LayoutError as e:
@@ -252,24 +271,48 @@ def _batch(args: argparse.Namespace, course, config) -> int:
         return EXIT_INTERRUPTED
     if not args.quiet:
         counts = ", ".join(f"{n} {status}" for status, n in sorted(outcome.tally.by_status.items()))
-        print(f"{outcome.total} submissions ({counts}); graded now: {outcome.graded}, kept: {outcome.reused}.\n"
-              f"Gradebook: {os.path.join(args.out, 'grades.csv')}\n"
-              f"Summary: {os.path.join(args.out, 'summary.html')}")
+        print(f"{outcome.total} submissions ({counts}); graded now: {outcome.graded}, kept: {outcome.reused}.")
+        _print_outputs(args.out, options.lms, outcome.tally)
     return EXIT_OK
 
 
+def _print_outputs(out: str, lms, tally) -> None:
+    """Where the class's files are, and what an LMS import had to leave out."""
+    from grader.course import lms as lms_files
+
+    names = [("Gradebook", "grades.csv"), ("Summary", "summary.html"), ("Reports by id", lms_files.FEEDBACK + "/")]
+    if "canvas" in lms.formats:
+        names.append(("Canvas (Grades → Import)", lms_files.CANVAS_GRADES))
+    if "moodle" in lms.formats:
+        names += [("Moodle (Upload grading worksheet)", lms_files.MOODLE_GRADES),
+                  ("Moodle (Upload multiple feedback files in a zip)", lms_files.MOODLE_FEEDBACK)]
+    print("\n".join(f"{label}: {os.path.join(out, name)}" for label, name in names))
+    for note in tally.notes:
+        print(f"Note: {note}")
+
+
 def _merge(args: argparse.Namespace) -> int:
+    from grader.course import config as course_config
     from grader.course import gradebook
 
     missing = [d for d in args.shards if not os.path.isdir(d)]
     if missing:
         return _usage_error(f"not a folder: {', '.join(missing)}")
     try:
-        tally = gradebook.merge(args.out, args.shards, junit=args.junit)
+        lms = course_config.load(args.config).lms.with_formats(args.format)
+    except course_config.ConfigError as e:
+        return _usage_error(f"configuration: {e}")
+    try:
+        tally = gradebook.merge(args.out, args.shards, junit=args.junit, lms_settings=lms)
     except gradebook.MergeError as e:
         return _usage_error(str(e))
-    print(f"{tally.total} submissions from {len(args.shards)} shards.\n"
-          f"Gradebook: {os.path.join(args.out, 'grades.csv')}\nSummary: {os.path.join(args.out, 'summary.html')}")
+    print(f"{tally.total} submissions from {len(args.shards)} shards.")
+    _print_outputs(args.out, lms, tally)
+    from grader.course import lms as lms_files
+
+    for name, fmt in ((lms_files.CANVAS_GRADES, "canvas"), (lms_files.MOODLE_GRADES, "moodle")):
+        if fmt not in lms.formats and any(os.path.lexists(os.path.join(s, name)) for s in args.shards):
+            print(f"Note: the shards have {name}: pass --format {fmt} (and the shards' --config) to merge {name} too")
     return EXIT_OK
 
 
@@ -298,11 +341,11 @@ def _exit_status(result: GradeResult, fail_under: float | None) -> int:
     return EXIT_BELOW if pct < fail_under else EXIT_OK
 
 
-def _write(path: str, text: str) -> None:
+def _write(path: str, text: str, *, private: bool = False) -> None:
     """Atomic: a reader never sees half a result, and an interrupted run leaves the old file intact."""
     if path == "-":
         sys.stdout.write(text)
         return
     from grader.course import storage
 
-    storage.write_text(path, text)
+    storage.write_text(path, text, private=private)

@@ -244,8 +244,18 @@ def test_three_shards_merged_equal_one_run(clean, tmp_path):
     assert sorted(os.listdir(tmp_path / "merged" / "erin")) == ["report.html", "result.json"]
     assert int(ET.parse(tmp_path / "merged" / "junit.xml").getroot().get("tests")) == \
         int(ET.parse(clean["junit"]).getroot().get("tests"))
-    summary = _read(tmp_path / "merged" / "summary.html")
-    assert "<strong>9</strong>submissions" in summary and "merged from 3 shards" in summary
+    assert _read(tmp_path / "merged" / "summary.html") == _read(os.path.join(clean["out"], "summary.html"))
+    # Shards of different classes: the summary says it is a merge.
+    other = shutil.copytree(shards[0], tmp_path / "other-class")
+    for student in os.listdir(other):
+        path = os.path.join(other, student, "result.json")
+        if os.path.isfile(path):
+            d = json.loads(_read(path))
+            d["batch"]["class"] = "another"
+            with open(path, "w") as f:
+                json.dump(d, f)
+    assert run_cli("merge", "--out", str(tmp_path / "mixed"), str(other), str(shards[1])).returncode == 0
+    assert "merged from 2 shards" in _read(tmp_path / "mixed" / "summary.html")
 
 
 def test_merge_refuses_unfinished_or_conflicting_shards(clean, tmp_path):
@@ -330,6 +340,21 @@ def _found(tokens, text):
     return sorted(tokens & set(re.findall(r"(?<![\d.])-?\d+\.\d+", text)))
 
 
+def hidden_inputs(config_path):
+    """Every number the hidden cases of the course at `config_path` hand a learner's code: inputs, targets,
+    weights."""
+    import numpy as np
+    inputs = []
+    for p in settings.build_plan(settings.load(config_path)).probes:
+        if p.name.startswith("hidden/"):
+            for key in ("xs", "x", "y"):
+                arrays = p.meta.get(key)
+                arrays = arrays if isinstance(arrays, list) else [arrays] if arrays is not None else []
+                inputs += [float(v) for a in arrays for v in np.ravel(a)]
+            inputs += [float(v) for a in p.meta["params"].values() for v in np.ravel(a)]
+    return inputs
+
+
 def test_hidden_cases_never_appear_in_a_learner_report(tmp_path):
     assert "print('x ='" in PRINTS_ITS_INPUTS
     source = make_class(tmp_path / "class", {"pat.py": PRINTS_ITS_INPUTS,
@@ -338,17 +363,8 @@ def test_hidden_cases_never_appear_in_a_learner_report(tmp_path):
     out = tmp_path / "out"
     grade_class(source, out, "--config", str(tmp_path / "course.toml"), "--format", "gradescope", "--junit",
                 str(tmp_path / "junit.xml"))
-    plan = settings.build_plan(settings.load(str(tmp_path / "course.toml")))
     import numpy as np
-    inputs = []
-    for p in plan.probes:
-        if p.name.startswith("hidden/"):
-            for key in ("xs", "x", "y"):
-                arrays = p.meta.get(key)
-                arrays = arrays if isinstance(arrays, list) else [arrays] if arrays is not None else []
-                inputs += [float(v) for a in arrays for v in np.ravel(a)]
-            inputs += [float(v) for a in p.meta["params"].values() for v in np.ravel(a)]
-    input_tokens = _tokens(inputs)
+    input_tokens = _tokens(hidden_inputs(str(tmp_path / "course.toml")))
     quinn = json.loads(_read(out / "quinn" / "result.json"))
     hidden_checks = [c for c in quinn["checks"] if c["hidden"]]
     assert [c["id"] for c in hidden_checks] == ["hidden/forward-1", "hidden/forward-2", "hidden/backward-1",
@@ -472,3 +488,84 @@ def test_a_grader_failure_while_writing_is_recorded_and_retried(tmp_path, monkey
     stored = gradebook.read_result(options.out, "alice")
     assert "ZeroDivisionError" in stored["error"]["traceback"]
     assert not batch._up_to_date(options, entry, "key")
+
+
+# ---- issue 10: whose a file is, unreadable members, gradebook cells, file modes ------------------------------------
+
+def test_a_hostile_class_zip_gives_a_row_for_every_real_student(tmp_path):
+    """Layouts mixed in one zip: a Canvas upload named like Moodle's prefix (it used to be filed under the victim,
+    who got bad_file and 0), names that used to merge (Müller/Möller) or become `student` (李, 王), a Moodle name
+    that is a spreadsheet formula, and four members that can't be extracted (each used to stop the whole class)."""
+    from test_discover import patch_member
+
+    archive = tmp_path / "class.zip"
+    import zipfile
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("victim_12345_33333_simple_rnn.py", reference_code())
+        z.writestr("mallory_11111_22222_x_12345_assignsubmission_file_.py", _read(STARTER))
+        for name, code in (("Müller", reference_code()), ("Möller", _read(STARTER)), ("李", reference_code()),
+                           ("王", reference_code())):
+            z.writestr(f"{name}.py", code)
+        z.writestr('=HYPERLINK("evil.example";"x")_12346_assignsubmission_file/rnn.py', reference_code())
+        z.writestr("bob_" + "b" * 270 + ".py", reference_code())
+        z.writestr("carl/x", "notes")
+        z.writestr("carl/x/simple_rnn.py", reference_code())
+        z.writestr("dora.py", reference_code())
+        z.writestr("emil.py", reference_code() * 2)
+    patch_member(archive, "dora.py", "unsupported method")
+    patch_member(archive, "emil.py", "corrupt deflate")
+    out = tmp_path / "out"
+    proc = grade_class(archive, out, "--jobs", "2")
+    assert "Traceback" not in proc.stderr
+    r = rows(out)
+    assert sorted(r) == sorted(["11111", "12345", "12346", "Müller", "Möller", "李", "王", "bob_" + "b" * 56,
+                                "carl", "dora", "emil"])
+    assert [(s, r[s]["score"]) for s in ("12345", "11111", "Müller", "Möller", "李", "王", "12346")] == [
+        ("12345", "100"), ("11111", "0"), ("Müller", "100"), ("Möller", "0"), ("李", "100"), ("王", "100"),
+        ("12346", "100")]
+    for culprit in ("bob_" + "b" * 56, "carl", "dora", "emil"):
+        assert (r[culprit]["status"], r[culprit]["error_kind"]) == ("error", "bad_file"), culprit
+        assert "can't be extracted from the zip" in r[culprit]["summary"]
+    # The formula in a name is text in the gradebook; numbers stay numbers.
+    assert r["12346"]["name"] == '\'=HYPERLINK("evil.example";"x")'
+    assert r["12346"]["file"] == '\'=HYPERLINK("evil.example";"x")_12346_assignsubmission_file/rnn.py'
+    assert r["12346"]["summary"] == "Score: 100/100 (24 of 24 checks passed)."
+    assert r["dora"]["summary"].startswith("Score: 0/100 (0 of 24 checks passed). Could not be graded (bad_file): "
+                                           "dora.py can't be extracted from the zip (That compression method")
+
+
+def test_gradebook_cells_that_look_like_formulas_are_text():
+    d = {"batch": {"name": "@SUM(A1)", "file": "-2+3.py"}, "checks": [], "diagnoses": [], "score": 12.5,
+         "max_score": 100, "status": "graded", "sha256": "ab"}
+    row = gradebook.grade_row("12345", d, [])
+    assert row[:3] == ["12345", "'@SUM(A1)", "'-2+3.py"] and row[3:6] == ["12.5", "100", "12.50"]
+    for start in ("=", "+", "-", "@", "\t", "\r"):
+        assert gradebook.grade_row("s", dict(d, batch={"name": start + "x"}), [])[1] == "'" + start + "x"
+    assert gradebook.grade_row("s", dict(d, batch={"name": "Ann =1"}), [])[1] == "Ann =1"
+
+
+def test_files_with_hidden_expected_values_are_private(tmp_path):
+    source = make_class(tmp_path / "class", {"alice.py": reference_code()})
+    (tmp_path / "course.toml").write_text(HIDDEN_TOML)
+    out = tmp_path / "out"
+    grade_class(source, out, "--config", str(tmp_path / "course.toml"))
+    shared = 0o666 & ~_umask()
+    modes = {n: os.stat(out / "alice" / n).st_mode & 0o777 for n in os.listdir(out / "alice")}
+    assert modes == {"result.json": 0o600, "instructor.html": 0o600, "report.html": shared}
+    assert os.stat(out / "grades.csv").st_mode & 0o777 == shared
+    assert os.stat(out / "feedback" / "alice.html").st_mode & 0o777 == shared
+    merged = tmp_path / "merged"
+    assert run_cli("merge", "--out", str(merged), str(out)).returncode == 0
+    assert {n: os.stat(merged / "alice" / n).st_mode & 0o777 for n in os.listdir(merged / "alice")} == modes
+    one = tmp_path / "one.json"
+    assert run_cli(os.path.join(source, "alice.py"), "--config", str(tmp_path / "course.toml"), "--json", str(one),
+                   "--quiet").returncode == 0
+    assert os.stat(one).st_mode & 0o777 == 0o600
+    assert run_cli(os.path.join(source, "alice.py"), "--json", str(tmp_path / "plain.json"), "--quiet").returncode == 0
+    assert os.stat(tmp_path / "plain.json").st_mode & 0o777 == shared  # no hidden cases: as before
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import collections
+import dataclasses
 import hashlib
 import multiprocessing
 import os
@@ -31,16 +32,17 @@ from typing import TextIO
 
 from grader import grade
 from grader.course import discover, gradebook, storage
-from grader.course.gradebook import REPORT, RESULT
+from grader.course.config import LmsSettings
+from grader.course.gradebook import INSTRUCTOR_REPORT, REPORT, RESULT
 from grader.grade import GradeConfig
 from grader.judge import reference
 from grader.judge.plan import Plan
 from grader.report import contract, exports, html
 from grader.result import ErrorInfo, GradeResult
-from grader.run import forkserver, sandbox
+from grader.run import files, forkserver, sandbox
 from grader.run.submission import MAX_BYTES
 
-INSTRUCTOR_REPORT, GRADESCOPE_RESULTS = "instructor.html", "results.json"
+GRADESCOPE_RESULTS = "results.json"
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class Options:
     visibility: str = "visible"     # Gradescope visibility of public and of hidden checks
     hidden_visibility: str = "after_due_date"
     fork_server: bool = True        # each worker forks children from a warm server (forkserver.py)
+    lms: LmsSettings = LmsSettings()  # the LMS imports to write with the gradebook (lms.py)
+    class_name: str = ""            # the folder's or zip's name, for the summary's title (set by run)
 
 
 @dataclass(frozen=True)
@@ -100,8 +104,9 @@ def run(source: str, options: Options, config: GradeConfig, key: str, *, stream:
     Raises discover.LayoutError when `source` can't be read. Returns what happened; Ctrl-C ends it early (after
     the submissions in progress are written) with `interrupted` set and no gradebook."""
     jobs = options.jobs or default_jobs()
-    with discover.opened(source) as root:
-        entries = shard_of(discover.submissions(root), options.shard)
+    options = dataclasses.replace(options, class_name=os.path.basename(os.path.normpath(source)))
+    with discover.opened(source) as found:
+        entries = shard_of(discover.submissions(found.root, found.faults), options.shard)
         os.makedirs(options.out, exist_ok=True)
         todo = [e for e in entries if not _up_to_date(options, e, key)]
         shard = f", shard {options.shard[0]}/{options.shard[1]}" if options.shard[1] > 1 else ""
@@ -114,8 +119,9 @@ def run(source: str, options: Options, config: GradeConfig, key: str, *, stream:
         progress.note(f"Interrupted: {progress.count} of {len(todo)} graded and saved. Run the same command again "
                       "to grade the rest.")
         return Outcome(len(entries), len(entries) - len(todo), progress.count, True, None)
-    title = os.path.basename(os.path.normpath(source)) + shard
-    tally = gradebook.build(options.out, [e.student for e in entries], junit=options.junit, title=title)
+    title = options.class_name + shard
+    tally = gradebook.build(options.out, [e.student for e in entries], junit=options.junit, title=title,
+                            lms_settings=options.lms)
     return Outcome(len(entries), len(entries) - len(todo), progress.count, False, tally)
 
 
@@ -230,15 +236,18 @@ def write_outputs(entry: discover.Entry, result: GradeResult, config: GradeConfi
     storage.remove_leftovers(folder)
     d = contract.to_dict(result)
     d["batch"] = {"student": entry.student, "name": entry.name, "file": entry.shown, "note": entry.note,
-                  "problem": entry.problem, "settings": key}
+                  "problem": entry.problem, "settings": key, "layout": entry.layout, "lms_id": entry.lms_id,
+                  "class": options.class_name,
+                  "graded_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())}
     if reports:
         storage.write_text(os.path.join(folder, REPORT), html.to_html(result, learner_view=True))
-    if reports and any(c.hidden for c in result.checks):
-        storage.write_text(os.path.join(folder, INSTRUCTOR_REPORT), html.to_html(result, learner_view=False))
+    if reports and any(c.hidden for c in result.checks):  # the hidden cases whole: for the instructor only
+        storage.write_text(os.path.join(folder, INSTRUCTOR_REPORT), html.to_html(result, learner_view=False),
+                           private=True)
     if options.gradescope:
         storage.write_text(os.path.join(folder, GRADESCOPE_RESULTS), contract.dumps(exports.gradescope(
             d, visibility=options.visibility, hidden_visibility=options.hidden_visibility)))
-    storage.write_text(os.path.join(folder, RESULT), contract.dumps(d))
+    storage.write_text(os.path.join(folder, RESULT), contract.dumps(d), private=True)  # hidden expected values
     return Done(entry.student, result.status, result.score, result.max_score,
                 result.error.kind if result.error else "")
 
@@ -255,18 +264,15 @@ def _up_to_date(options: Options, entry: discover.Entry, key: str) -> bool:
         return False
     wanted = [REPORT] + ([GRADESCOPE_RESULTS] if options.gradescope else [])
     return d.get("sha256", "") == file_sha256(entry.path) and all(
-        os.path.isfile(os.path.join(folder, name)) for name in wanted)
+        files.is_regular(os.path.join(folder, name)) for name in wanted)
 
 
 def file_sha256(path: str | None) -> str:
-    """As submission.read_submission computes it ("" when there is no readable file)."""
+    """As submission.read_submission computes it ("" when there is no regular file to read: never through a link)."""
     if path is None:
         return ""
-    try:
-        with open(path, "rb") as f:
-            return hashlib.sha256(f.read(MAX_BYTES + 1)).hexdigest()
-    except OSError:
-        return ""
+    data = files.read_regular(path, MAX_BYTES + 1)
+    return hashlib.sha256(data).hexdigest() if isinstance(data, bytes) else ""
 
 
 class Progress:

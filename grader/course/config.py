@@ -12,6 +12,8 @@ expected, so a typo never silently grades a class with the defaults. Everything 
     [tolerances]        forward_rtol, update_rtol, official_rtol, official_atol, update_floor_ulps
     [hidden]            seed = "secret", forward = 3, backward = 3, points = 10
     [gradescope]        visibility = "visible", hidden_visibility = "after_due_date"
+    [lms]               format = "canvas" | "moodle" | [both], assignment = "SimpleRNN", ungraded = "empty" | "zero",
+                        points = the LMS assignment's maximum (scores are scaled to it; default: the grader's)
 """
 from __future__ import annotations
 
@@ -29,6 +31,8 @@ from grader.run.sandbox import Limits
 
 DEFAULT_TIMEOUT_S, DEFAULT_MEMORY_MB = Limits().timeout_s, Limits().memory_mb
 GRADESCOPE_VISIBILITY = ("hidden", "after_due_date", "after_published", "visible")
+LMS_FORMATS = ("canvas", "moodle")
+UNGRADED = ("empty", "zero")
 MAX_HIDDEN_CASES = 50
 _TOLERANCE_KEYS = {"forward_rtol": "forward_rtol", "update_rtol": "update_rtol", "official_rtol": "official_rtol",
                    "official_atol": "official_atol", "update_floor_ulps": "floor_ulps"}
@@ -53,6 +57,21 @@ class Hidden:
 
 
 @dataclass(frozen=True)
+class LmsSettings:
+    """What goes back to an LMS (course/lms.py): which imports, the assignment's title (Canvas's column), what a
+    student who could not be graded gets ("empty": no score, left to grade by hand, the default; "zero"), and the LMS
+    assignment's maximum, when the scores are to be scaled to it."""
+    formats: tuple[str, ...] = ()
+    assignment: str = "SimpleRNN"
+    ungraded: str = "empty"
+    points: float | None = None
+
+    def with_formats(self, extra: list[str] | tuple[str, ...]) -> "LmsSettings":
+        """These settings with more imports (the command line's --format adds to the file's)."""
+        return dataclasses.replace(self, formats=tuple(f for f in LMS_FORMATS if f in {*self.formats, *extra}))
+
+
+@dataclass(frozen=True)
 class CourseConfig:
     path: str = ""                        # the file they came from ("" for the defaults)
     timeout_s: float | None = None
@@ -63,6 +82,7 @@ class CourseConfig:
     hidden: Hidden | None = None
     visibility: str = "visible"
     hidden_visibility: str = "after_due_date"
+    lms: LmsSettings = field(default_factory=LmsSettings)
 
 
 def load(path: str | None) -> CourseConfig:
@@ -87,7 +107,7 @@ def load(path: str | None) -> CourseConfig:
 
 def _parse(path: str, data: dict[str, Any]) -> CourseConfig:
     r = _Reader(path)
-    r.known("", data, ("limits", "points", "tolerances", "hidden", "gradescope"))
+    r.known("", data, ("limits", "points", "tolerances", "hidden", "gradescope", "lms"))
     limits = r.table("limits", data)
     r.known("limits", limits, ("timeout_s", "memory_mb"))
     points = r.table("points", data)
@@ -101,6 +121,8 @@ def _parse(path: str, data: dict[str, Any]) -> CourseConfig:
     r.known("hidden", hidden, ("seed", "forward", "backward", "points"))
     gradescope = r.table("gradescope", data)
     r.known("gradescope", gradescope, ("visibility", "hidden_visibility"))
+    lms = r.table("lms", data)
+    r.known("lms", lms, ("format", "assignment", "ungraded", "points"))
     course = CourseConfig(
         path=path,
         timeout_s=r.number("limits.timeout_s", limits.get("timeout_s"), positive=True),
@@ -113,7 +135,8 @@ def _parse(path: str, data: dict[str, Any]) -> CourseConfig:
         visibility=r.choice("gradescope.visibility", gradescope.get("visibility", "visible"),
                             GRADESCOPE_VISIBILITY),
         hidden_visibility=r.choice("gradescope.hidden_visibility",
-                                   gradescope.get("hidden_visibility", "after_due_date"), GRADESCOPE_VISIBILITY))
+                                   gradescope.get("hidden_visibility", "after_due_date"), GRADESCOPE_VISIBILITY),
+        lms=_lms(r, lms))
     build_plan(course)  # point totals that can't be met are configuration errors too
     return course
 
@@ -130,6 +153,21 @@ def _hidden(r: _Reader, table: dict[str, Any]) -> Hidden:
         r.fail("hidden", "expected at least one hidden case (hidden.forward or hidden.backward above 0)")
     return Hidden(str(seed), counts["forward"], counts["backward"],
                   r.number("hidden.points", table.get("points", 10.0)))
+
+
+def _lms(r: _Reader, table: dict[str, Any]) -> LmsSettings:
+    formats = table.get("format", [])
+    formats = [formats] if isinstance(formats, str) else formats
+    if not isinstance(formats, list):
+        r.fail("lms.format", 'expected "canvas", "moodle" or a list of them', formats)
+    for f in formats:
+        r.choice("lms.format", f, LMS_FORMATS)
+    assignment = table.get("assignment", LmsSettings.assignment)
+    if not isinstance(assignment, str) or not assignment.strip():
+        r.fail("lms.assignment", "expected the assignment's title in the LMS (a non-empty string)", assignment)
+    return LmsSettings(tuple(f for f in LMS_FORMATS if f in formats), assignment.strip(),
+                       r.choice("lms.ungraded", table.get("ungraded", LmsSettings.ungraded), UNGRADED),
+                       r.number("lms.points", table.get("points"), positive=True))
 
 
 class _Reader:

@@ -1,28 +1,37 @@
 """The class's gradebook and summary, built from the per-student results on disk, one student at a time.
 
 OUTDIR/<student>/result.json is the record of each grading (written atomically by batch.py). From those files,
-`build` writes OUTDIR/grades.csv, OUTDIR/summary.html and, when asked, a JUnit XML file; only compact per-student
-figures (a score, a few ids) stay in memory, so a class of thousands costs what a class of ten does. `merge` does
-the same over the outputs of several shards.
+`build` writes OUTDIR/grades.csv, OUTDIR/summary.html, OUTDIR/feedback/<student>.html, the LMS imports asked for
+(course/lms.py) and, when asked, a JUnit XML file; only compact per-student figures (a score, a few ids) stay in
+memory, so a class of thousands costs what a class of ten does. `merge` does the same over the outputs of several
+shards. Stored files are read as regular files only, never through a link (run/files.py).
 """
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
-import shutil
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from grader.course import storage
+from grader.course import lms, storage
+from grader.course.config import LmsSettings
 from grader.course.junit import JUnitWriter
 from grader.course.summary import Summary
+from grader.report.exports import csv_text, learner_summary
+from grader.run import files
 
-RESULT, REPORT = "result.json", "report.html"
+RESULT, REPORT, INSTRUCTOR_REPORT = "result.json", "report.html", "instructor.html"
+PRIVATE_FILES = (RESULT, INSTRUCTOR_REPORT)  # they hold hidden expected values: written 0600
 GRADES, SUMMARY = "grades.csv", "summary.html"
-# The columns every gradebook has, then one per check group ("points_forward", ...) in the plan's order.
+# The columns every gradebook has, then one per check group ("points_forward", ...) in the plan's order, then the
+# learner-facing summary (what an LMS import's feedback comment holds).
 GRADE_FIELDS = ("student", "name", "file", "score", "max_score", "percent", "status", "error_kind", "diagnoses",
                 "sha256")
+SUMMARY_FIELD = "summary"
+MAX_RESULT_BYTES = 256 << 20  # a stored result.json; the grader's own are a few hundred KB at most
+MAX_GRADEBOOK_BYTES = 1 << 30
 
 
 class MergeError(Exception):
@@ -30,11 +39,15 @@ class MergeError(Exception):
 
 
 def read_result(outdir: str, student: str) -> dict[str, Any] | None:
-    """The stored result of one student, or None when absent or unreadable (a run killed before writing it)."""
+    """The stored result of one student, or None when absent or unreadable (a run killed before writing it), or not
+    a regular file in a folder of its own (a link is never followed)."""
+    folder = os.path.join(outdir, student)
+    if not files.is_folder(folder):
+        return None
+    data = files.read_regular(os.path.join(folder, RESULT), MAX_RESULT_BYTES)
     try:
-        with open(os.path.join(outdir, student, RESULT), encoding="utf-8") as f:
-            d = json.load(f)
-    except (OSError, ValueError):
+        d = json.loads(data) if isinstance(data, bytes) else None
+    except ValueError:
         return None
     return d if isinstance(d, dict) and isinstance(d.get("checks"), list) else None
 
@@ -48,41 +61,50 @@ def _groups(d: dict[str, Any]) -> list[str]:
 
 
 def grade_row(student: str, d: dict[str, Any] | None, groups: list[str]) -> list[str]:
-    """One gradebook line (GRADE_FIELDS, then the points per group)."""
+    """One gradebook line (GRADE_FIELDS, then the points per group, then the summary). Text cells that a
+    spreadsheet would run as a formula are neutralised (exports.csv_text); numbers stay numbers."""
     if d is None:
-        return [student, "", "", "", "", "", "missing", "", "", ""] + [""] * len(groups)
+        return [student, "", "", "", "", "", "missing", "", "", ""] + [""] * len(groups) + [""]
     info = d.get("batch", {})
     per_group = {g: 0.0 for g in groups}
     for c in d["checks"]:
         per_group[c["group"]] = per_group.get(c["group"], 0.0) + c["points"]
     pct = 100.0 * d["score"] / d["max_score"] if d["max_score"] else 0.0
-    return [student, info.get("name", ""), info.get("file", d.get("submission", "")), _num(d["score"]),
-            _num(d["max_score"]), f"{pct:.2f}", d["status"], (d.get("error") or {}).get("kind", ""),
-            ";".join(x["id"] for x in d["diagnoses"]), d.get("sha256", "")] + [_num(per_group[g]) for g in groups]
+    text = [student, info.get("name", ""), info.get("file", d.get("submission", ""))]
+    return [csv_text(t) for t in text] + [
+        _num(d["score"]), _num(d["max_score"]), f"{pct:.2f}", d["status"], (d.get("error") or {}).get("kind", ""),
+        ";".join(x["id"] for x in d["diagnoses"]), d.get("sha256", "")] + [_num(per_group[g]) for g in groups] + [
+        csv_text(" ".join(learner_summary(d)))]
 
 
 @dataclass
 class Tally:
-    """What a gradebook pass saw: counts per status (graded, error, missing)."""
+    """What a gradebook pass saw: counts per status (graded, error, missing), and notes for the instructor (the
+    students an LMS import had to leave out)."""
     total: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
-def build(outdir: str, students: Iterable[str], *, junit: str | None = None, title: str = "") -> Tally:
-    """Write OUTDIR/grades.csv and OUTDIR/summary.html (and `junit`, a JUnit XML path) for `students`, in the
-    order given (sorted by the callers, so shards merged give the same files as one run). Returns the tally."""
+def build(outdir: str, students: Iterable[str], *, junit: str | None = None, title: str = "",
+          lms_settings: LmsSettings = LmsSettings()) -> Tally:
+    """Write OUTDIR/grades.csv, OUTDIR/summary.html, OUTDIR/feedback/ and the LMS imports of `lms_settings` (and
+    `junit`, a JUnit XML path) for `students`, in the order given (sorted by the callers, so shards merged give the
+    same files as one run). Returns the tally."""
     students = list(students)
     first = next((d for d in (read_result(outdir, s) for s in students) if d is not None), None)
     groups = _groups(first) if first else []
     summary, tally = Summary(title), Tally()
     writer = JUnitWriter(junit) if junit else None
-    with storage.replacing(os.path.join(outdir, GRADES)) as f:
+    exporter = lms.Exporter(outdir, lms_settings, first["max_score"] if first else 100.0)
+    with storage.replacing(os.path.join(outdir, GRADES)) as f, exporter:
         rows = csv.writer(f, lineterminator="\n")
-        rows.writerow(list(GRADE_FIELDS) + [f"points_{g}" for g in groups])
+        rows.writerow(list(GRADE_FIELDS) + [f"points_{g}" for g in groups] + [SUMMARY_FIELD])
         for student in students:
             d = read_result(outdir, student)
             rows.writerow(grade_row(student, d, groups))
             summary.add(student, d)
+            exporter.add(student, d)
             tally.total += 1
             status = d["status"] if d else "missing"
             tally.by_status[status] = tally.by_status.get(status, 0) + 1
@@ -90,6 +112,7 @@ def build(outdir: str, students: Iterable[str], *, junit: str | None = None, tit
                 writer.add(d, student)
     if writer:
         writer.close()
+    tally.notes += exporter.notes
     storage.write_text(os.path.join(outdir, SUMMARY), summary.to_html())
     return tally
 
@@ -97,18 +120,22 @@ def build(outdir: str, students: Iterable[str], *, junit: str | None = None, tit
 def students_of(outdir: str) -> list[str]:
     """The students listed in a finished run's grades.csv."""
     path = os.path.join(outdir, GRADES)
-    try:
-        with open(path, encoding="utf-8", newline="") as f:
-            return [row["student"] for row in csv.DictReader(f)]
-    except FileNotFoundError:
+    data = files.read_regular(path, MAX_GRADEBOOK_BYTES)
+    if isinstance(data, files.Refused) and data.missing:
         raise MergeError(f"{outdir}: no {GRADES}; did that shard finish? (rerun it: it resumes where it stopped)")
-    except (OSError, KeyError, csv.Error) as e:
+    if isinstance(data, files.Refused):
+        raise MergeError(data.message(path))
+    try:
+        return [row["student"] for row in csv.DictReader(io.StringIO(data.decode("utf-8"), newline=""))]
+    except (KeyError, csv.Error, UnicodeDecodeError) as e:
         raise MergeError(f"{path}: not a gradebook this grader wrote ({e})")
 
 
-def merge(out: str, shard_dirs: list[str], *, junit: str | None = None) -> Tally:
-    """Combine shard outputs into OUTDIR `out`: copy each student's folder, then build one gradebook and summary.
-    A student found in two shards must have the same result in both (the same shard run twice is fine)."""
+def merge(out: str, shard_dirs: list[str], *, junit: str | None = None,
+          lms_settings: LmsSettings = LmsSettings()) -> Tally:
+    """Combine shard outputs into OUTDIR `out`: copy each student's folder (its regular files only, never through
+    a link), then build one gradebook, summary, feedback folder and LMS imports, as one run would. A student found
+    in two shards must have the same result in both (the same shard run twice is fine)."""
     owner: dict[str, str] = {}
     for shard in shard_dirs:
         for student in students_of(shard):
@@ -116,30 +143,35 @@ def merge(out: str, shard_dirs: list[str], *, junit: str | None = None) -> Tally
                 raise MergeError(f"student {student} is in both {owner[student]} and {shard} with different "
                                  "results; were they graded from different submissions or settings?")
             owner.setdefault(student, shard)
+    classes = set()
     for student, shard in sorted(owner.items()):
-        if read_result(shard, student) is None:
+        d = read_result(shard, student)
+        if d is None:
             raise MergeError(f"{shard}: {student}/{RESULT} is missing or unreadable; rerun that shard")
+        classes.add(d.get("batch", {}).get("class", ""))
         _copy_folder(os.path.join(shard, student), os.path.join(out, student))
-    return build(out, sorted(owner), junit=junit, title=f"merged from {len(shard_dirs)} shards")
+    # The shards of one class: the summary one run would write, title included.
+    title = classes.pop() if len(classes) == 1 and "" not in classes else f"merged from {len(shard_dirs)} shards"
+    return build(out, sorted(owner), junit=junit, title=title, lms_settings=lms_settings)
 
 
 def _result_bytes(outdir: str, student: str) -> bytes:
-    try:
-        with open(os.path.join(outdir, student, RESULT), "rb") as f:
-            data = json.loads(f.read())
-    except (OSError, ValueError):
+    data = read_result(outdir, student)
+    if data is None:
         return b""
     data.pop("duration_s", None)  # timing differs between two runs of the same grading
+    for key in ("graded_at", "class"):  # when and under which name it was graded: not what the result is
+        data.get("batch", {}).pop(key, None)
     return json.dumps(data, sort_keys=True).encode()
 
 
 def _copy_folder(src: str, dst: str) -> None:
+    """Copy the regular files of a student's folder (a link or anything else is left behind), result.json last."""
     if os.path.abspath(src) == os.path.abspath(dst):
         return
     os.makedirs(dst, exist_ok=True)
     names = sorted(n for n in os.listdir(src) if not n.startswith(".tmp-"))
     for name in sorted(names, key=lambda n: n == RESULT):  # result.json last: it marks the folder complete
-        if os.path.isfile(os.path.join(src, name)):
-            tmp = os.path.join(dst, ".tmp-" + name)
-            shutil.copyfile(os.path.join(src, name), tmp)
-            os.replace(tmp, os.path.join(dst, name))
+        data = files.read_regular(os.path.join(src, name), MAX_RESULT_BYTES)
+        if isinstance(data, bytes):
+            storage.write_bytes(os.path.join(dst, name), data, private=name in PRIVATE_FILES)

@@ -64,10 +64,13 @@ def build(out: str, config: str | None = None) -> str:
 
 def grade_submission(submission_dir: str, results_path: str, config: GradeConfig, *, visibility: str = "visible",
                      hidden_visibility: str = "after_due_date") -> GradeResult:
-    """Gradescope's run_autograder: pick the student's file in `submission_dir`, grade it, write results.json."""
-    files = [os.path.join(here, f) for here, dirs, names in sorted(os.walk(submission_dir))
-             for f in sorted(names) if not f.startswith(".")]
-    path, problem, _ = discover.pick_file(files)
+    """Gradescope's run_autograder: pick the student's file in `submission_dir` (a regular file, never through a
+    link: a link, a FIFO or a device named like code is a bad_file that says what it is), grade it, write
+    results.json."""
+    found = discover.scan(submission_dir)
+    path, problem, _ = discover.pick_file(found.files, found.refused, submission_dir)
+    if found.truncated and path is None and not problem:
+        problem = f"more than {discover.MAX_FILES_PER_STUDENT} files were submitted"
     if path is None:
         result = grade.fault_result("submission", ErrorInfo("bad_file", problem), config)
     else:

@@ -7,23 +7,26 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from typing import Iterator, TextIO
+from typing import BinaryIO, Iterator, TextIO
 
 
 @contextlib.contextmanager
-def replacing(path: str) -> Iterator[TextIO]:
-    """A text file to write; when the block ends without an exception it replaces `path` in one step."""
+def replacing(path: str, *, private: bool = False, binary: bool = False) -> Iterator[TextIO | BinaryIO]:
+    """A file to write (text, or bytes when `binary`); when the block ends without an exception it replaces `path`
+    in one step. `private`: readable by its owner only (0600), for files that hold hidden expected values;
+    otherwise as the umask says."""
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")) as f:
             yield f
             f.flush()
             os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; reports are meant to be shared
+        if not private:  # mkstemp makes 0600; reports are meant to be shared
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -31,9 +34,16 @@ def replacing(path: str) -> Iterator[TextIO]:
         raise
 
 
-def write_text(path: str, text: str) -> None:
-    with replacing(path) as f:
+def write_text(path: str, text: str, *, private: bool = False) -> None:
+    """Write `text` to `path` atomically (see `replacing`)."""
+    with replacing(path, private=private) as f:
         f.write(text)
+
+
+def write_bytes(path: str, data: bytes, *, private: bool = False) -> None:
+    """Write `data` to `path` atomically (see `replacing`)."""
+    with replacing(path, private=private, binary=True) as f:
+        f.write(data)
 
 
 def remove_leftovers(folder: str) -> None:

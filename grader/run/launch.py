@@ -2,7 +2,8 @@
 FILE first thing (grader/__main__.py), so that the child's start-up (an interpreter, numpy, namespaces) overlaps the
 grader's own. The child boots, then waits on stdin for its plan, which run/sandbox.py hands it later.
 
-Only os, sys, time, fcntl, signal and subprocess here (and the import-free grader/__init__.py): everything this module imports delays the child.
+Only os, sys, time, fcntl, signal and subprocess here (and the import-free grader/__init__.py; run/files.py, which
+needs only os, errno and stat, for the command line only): everything this module imports delays the child.
 """
 from __future__ import annotations
 
@@ -85,10 +86,14 @@ def start() -> Launched:
 
 def for_command_line(argv: list[str]) -> Launched | None:
     """`python -m grader FILE ...`: start FILE's child now. None for anything else (a class folder or .zip, a
-    subcommand, an option first); cli.py then starts what it needs once it has parsed the arguments."""
+    subcommand, an option first, and anything but a regular file: a link, a FIFO or a device is never followed or
+    opened here, and read_submission reports what it is); cli.py then starts what it needs once it has parsed the
+    arguments."""
     if not argv or argv[0].startswith("-") or argv[0] in ("merge", "gradescope"):
         return None
+    from grader.run import files  # here: the fork server imports this module and needs nothing more
+
     path = argv[0]
-    if not os.path.exists(path) or os.path.isdir(path) or path.lower().endswith(".zip"):
+    if path.lower().endswith(".zip") or not files.is_regular(path):
         return None
     return start()

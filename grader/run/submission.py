@@ -1,6 +1,6 @@
 """Read stage: a submission file (.py or .ipynb) becomes a Source (the code to run, in chunks), or a LoadFault.
 
-Nothing here runs learner code. A notebook's code cells become one chunk each, run in order as one module by the
+Nothing here runs learner code, and only a regular file is read, never through a link (run/files.py). A notebook's code cells become one chunk each, run in order as one module by the
 child, so that a cell that raises can be reported by number and the cells after it still run.
 """
 from __future__ import annotations
@@ -9,6 +9,8 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
+
+from grader.run import files
 
 MAX_BYTES = 2 * 1024 * 1024
 EXTENSIONS = (".py", ".ipynb")
@@ -39,21 +41,23 @@ class LoadFault:
 
 
 def read_submission(path: str) -> Source | LoadFault:
-    """Read `path` into a Source, or say precisely why it can't be graded."""
+    """Read `path` into a Source, or say precisely why it can't be graded. Only a regular file is read: a link,
+    a FIFO or a device is a bad_file that says what it is."""
     name = os.path.basename(path) or path
     ext = os.path.splitext(name)[1].lower()
-    if not os.path.exists(path):
+    refused = files.refusal(path)
+    if refused is not None and refused.missing:
         return LoadFault("bad_file", f"{path}: no such file")
-    if os.path.isdir(path):
+    if refused is not None and refused.what == "a folder":
         return LoadFault("bad_file", f"{path} is a folder; give the .py or .ipynb file inside it")
+    if refused is not None:
+        return LoadFault("bad_file", refused.message(name))
     if ext not in EXTENSIONS:
         return LoadFault("bad_file", f"{name}: unsupported file type '{ext or '(none)'}'; "
                                      "submit a Python file (.py) or a Jupyter notebook (.ipynb)")
-    try:
-        with open(path, "rb") as f:
-            raw = f.read(MAX_BYTES + 1)
-    except OSError as e:
-        return LoadFault("bad_file", f"{name}: can't be read ({e.strerror})")
+    raw = files.read_regular(path, MAX_BYTES + 1)
+    if isinstance(raw, files.Refused):
+        return LoadFault("bad_file", raw.message(name))
     digest = hashlib.sha256(raw).hexdigest()
     if len(raw) > MAX_BYTES:
         return LoadFault("bad_file", f"{name} is larger than {MAX_BYTES // (1024 * 1024)} MiB; "
