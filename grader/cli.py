@@ -276,8 +276,8 @@ def _batch(args: argparse.Namespace, course, config) -> int:
 
     if not args.out:
         return _usage_error(f"{args.submission} is a class; say where its results go with --out DIR")
-    single = [flag for flag, value in (("--json", args.json), ("--html", args.html),
-                                       ("--fail-under", args.fail_under)) if value is not None]
+    single = [flag for flag, value in (("--json", args.json), ("--html", args.html), ("--fail-under", args.fail_under),
+                                       ("--watch", args.watch or None)) if value is not None]
     if single:
         return _usage_error(f"{', '.join(single)} is for one submission; a class gets OUTDIR/<student>/ files")
     options = batch.Options(out=args.out, jobs=args.jobs, shard=args.shard, gradescope=args.format == "gradescope",

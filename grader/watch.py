@@ -119,13 +119,13 @@ def run(path: str, config: grade.GradeConfig, runner: FreshChild,
                 time.sleep(POLL_S)
             if grading is not None and not grading.thread.is_alive():
                 result, grading = grading.result, None
+                code = after_each(result)  # the reports first: once the summary shows, they are there
+                if code is not None:
+                    return code
                 d = contract.to_dict(result)
                 say(changes.watch_summary(previous, d, colour=colour), end="")
                 if d["status"] != "error":
                     previous = d
-                code = after_each(result)
-                if code is not None:
-                    return code
             now = stamp(path)
             if now != seen and now == last:  # changed, and the same at two polls in a row
                 seen = now

@@ -84,9 +84,16 @@ def _view(d: dict[str, Any]) -> dict[str, Any]:
                            "evidence": _evidence(x.get("evidence") or {})} for x in d["diagnoses"]],
             "parameters": _parameter_rows(analysis, charts), "predictions": _prediction_charts(analysis, charts),
             "losses": _loss_charts(analysis, charts), "tracebacks": codeview.tracebacks(d),
-            "glance": codeview.glance(d), "first_fix": first_fix(d) if d["status"] != "error" else [],
+            "glance": codeview.glance(d), "first_fix": _first_fix(d, first_fix),
             "syntax": codeview.syntax(d["error"]["message"]) if d.get("error") else None,
             "stdout": _cut(d.get("stdout", "")), "stderr": _cut(d.get("stderr", ""))}
+
+
+def _first_fix(d: dict[str, Any], first_fix) -> list[str]:
+    """The first thing to fix, unless the page says it already: an error that stopped the grading has a section
+    of its own, and a diagnosis is named in the verdict and has its card."""
+    rows = first_fix(d) if d["status"] != "error" else []
+    return [] if rows and d["diagnoses"] and rows[0] == d["diagnoses"][0]["message"] else rows
 
 
 def _verdict_line(d: dict[str, Any]) -> str:
