@@ -4,7 +4,7 @@ per-parameter verdicts, the diagnoses, the first thing to fix, and the score, al
 Everything the submission could have put in the text (its file name, messages, class names, tracebacks) is
 shown through tty.visible, so that no control character in it reaches the terminal; the grader's own colours are
 added around the escaped text. No learner-derived line starts at the left margin: only the "Grading" line and
-the score line do.
+the score line do (the grader's words first).
 """
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def to_terminal(result: GradeResult, *, colour: bool = False, report: str | None
         e = d["error"]
         out.block(e["message"].split("\n"), "  ", first=("31", f"error ({e['kind']}): "))
         if e["traceback"] and e["kind"] != "internal":
-            for line in e["traceback"].splitlines()[-TRACEBACK_SHOWN:]:
+            for line in e["traceback"].split("\n")[-TRACEBACK_SHOWN:]:
                 out.add("    ", line)
     else:
         _checks(out, d["checks"])
