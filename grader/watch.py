@@ -100,54 +100,47 @@ class _Grading:
 
 def run(path: str, config: grade.GradeConfig, runner: FreshChild,
         after_each: Callable[[GradeResult], int | None], *, out: TextIO, colour: bool = False) -> int:
-    """Watch `path` until Ctrl-C (then EXIT_STOPPED) or until `after_each` (called with every result, to write
-    the reports) returns an exit status. `runner` grades the first run; each later run gets a fresh child."""
+    """Watch `path` until Ctrl-C, SIGTERM or SIGHUP (then EXIT_STOPPED) or until `after_each` (called with every
+    result, to write the reports) returns an exit status. `runner` grades the first run; each later run gets a
+    fresh child. Call from the main thread: it takes over those signals, so that they end the watch between two
+    steps of the loop, never in the middle of one (where a child just started could be left behind)."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda signum, frame: stop.set())
     name = visible(os.path.basename(path), one_line=True)
     say = _printer(out)
-    for sig in (signal.SIGTERM, signal.SIGHUP):  # closing the terminal or `kill` ends it as Ctrl-C does
-        signal.signal(sig, _interrupt)
     say(f"Watching {name}: graded now and each time it is saved; Ctrl-C to stop.")
     previous: dict[str, Any] | None = None
     seen = last = stamp(path)
     number = 1
     grading: _Grading | None = _start(number, path, config, runner, say, name)
-    try:
-        while True:
+    while not stop.wait(POLL_S):
+        if grading is not None and not grading.thread.is_alive():
+            result, grading = grading.result, None
+            code = after_each(result)  # the reports first: once the summary shows, they are there
+            if code is not None:
+                return code
+            d = contract.to_dict(result)
+            say(changes.watch_summary(previous, d, colour=colour), end="")
+            if d["status"] != "error":
+                previous = d
+        now = stamp(path)
+        if now != seen and now == last:  # changed, and the same at two polls in a row
+            seen = now
             if grading is not None:
-                grading.thread.join(POLL_S)
+                grading.stop()
+                grading = None
+                say(STOPPED)
+            if isinstance(now, str):
+                say(f"  {name}: {now}")
             else:
-                time.sleep(POLL_S)
-            if grading is not None and not grading.thread.is_alive():
-                result, grading = grading.result, None
-                code = after_each(result)  # the reports first: once the summary shows, they are there
-                if code is not None:
-                    return code
-                d = contract.to_dict(result)
-                say(changes.watch_summary(previous, d, colour=colour), end="")
-                if d["status"] != "error":
-                    previous = d
-            now = stamp(path)
-            if now != seen and now == last:  # changed, and the same at two polls in a row
-                seen = now
-                if grading is not None:
-                    grading.stop()
-                    grading = None
-                    say(STOPPED)
-                if isinstance(now, str):
-                    say(f"  {name}: {now}")
-                else:
-                    number += 1
-                    grading = _start(number, path, config, FreshChild(), say, name)
-            last = now
-    except KeyboardInterrupt:
-        if grading is not None:
-            grading.stop()
-        say("\n" + FAREWELL)
-        return EXIT_STOPPED
-
-
-def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
+                number += 1
+                grading = _start(number, path, config, FreshChild(), say, name)
+        last = now
+    if grading is not None:
+        grading.stop()
+    say("\n" + FAREWELL)
+    return EXIT_STOPPED
 
 
 def _start(number: int, path: str, config: grade.GradeConfig, runner: Any, say, name: str) -> _Grading:

@@ -3,6 +3,7 @@ rewritten each run, a save that ends the run in flight (its child gone), a file 
 Ctrl-C that ends it cleanly (exit 0, no child left), and the options it refuses."""
 from __future__ import annotations
 
+import glob
 import json
 import os
 import queue
@@ -10,17 +11,34 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
+import time
 
 import pytest
 
 from conftest import REFERENCE, ROOT, STARTER, reference_code, run_cli
 
-from grader.watch import FAREWELL, STOPPED
+from grader.watch import FAREWELL, STOPPED, _Abandonable
 
 GUARD_S = 120  # only so that a broken watch fails the test instead of hanging it
 CHANGED = ("  now passing:", "  now failing:", "  diagnosis gained:", "  diagnosis lost:", "  nothing changed")
-SLEEPER = "import time\ntime.sleep(600)  # at import: the run stays in flight until something ends it\n"
+
+
+def sleeper(token: str) -> str:
+    """Code that says it has started (a file in its scratch dir, its cwd), then sleeps at import: the run stays in
+    flight until something ends it."""
+    return f"open('asleep-{token}', 'w').close()\nimport time\ntime.sleep(600)\n"
+
+
+def wait_asleep(token: str) -> None:
+    """Until the sleeper with this token runs (the grader makes scratch dirs in the temporary directory)."""
+    pattern = os.path.join(tempfile.gettempdir(), "grader-scratch-*", f"asleep-{token}")
+    for _ in range(int(GUARD_S / 0.05)):
+        if glob.glob(pattern):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the sleeper {token} never ran")
 
 
 def _read(path: str) -> str:
@@ -70,9 +88,9 @@ class Watch:
         start = max(i for i, ln in enumerate(lines) if "] run " in ln and ": grading " in ln)
         return lines[start:]
 
-    def interrupt(self) -> tuple[int, list[str]]:
-        """Ctrl-C: the exit status, and the lines said after it."""
-        self.proc.send_signal(signal.SIGINT)
+    def interrupt(self, sig: int = signal.SIGINT) -> tuple[int, list[str]]:
+        """Ctrl-C (or another signal): the exit status, and the lines said after it."""
+        self.proc.send_signal(sig)
         code = self.proc.wait(timeout=GUARD_S)
         rest = []
         while (line := self.lines.get(timeout=GUARD_S)) is not None:
@@ -152,26 +170,29 @@ def test_three_saves_starter_forward_done_all_done(tmp_path, watch):
 
 
 def test_a_save_ends_the_run_in_flight_and_ctrl_c_ends_the_watch(tmp_path, watch):
-    path = tmp_path / "simple_rnn.py"
-    path.write_text(SLEEPER + reference_code())
-    w = watch(path, "--timeout", "300")
-    w.until(lambda ln: "run 1: grading" in ln)
-    first = w.children()
-    assert first and all(alive(p) for p in first)  # the positive control: run 1's child is there, asleep
+    path, token = tmp_path / "simple_rnn.py", os.urandom(6).hex()
     path.write_text(reference_code())
-    second = w.run()
-    # Run 1 never reported: it was stopped, its child is gone, and run 2 has nothing to compare with.
-    assert w.seen[-len(second) - 1] == STOPPED
-    assert second[1:] == ["  every check passes", "Score: 100/100"]
-    assert not any(alive(p) for p in first)
+    w = watch(path, "--timeout", "300")
+    assert w.run()[-1] == "Score: 100/100"
+    # Run 2 sleeps at import (a later run's child gets its plan only once the file has been read for it).
+    path.write_text(sleeper(token + "-2") + reference_code())
+    wait_asleep(token + "-2")
+    asleep = w.children()
+    assert asleep and all(alive(p) for p in asleep)  # the positive control: run 2's child is there, asleep
+    path.write_text(reference_code())
+    third = w.run()
+    # Run 2 never reported: it was stopped, its child is gone, and run 3 is compared with run 1.
+    assert w.seen[-len(third) - 1] == STOPPED and third[0].endswith("run 3: grading simple_rnn.py ...")
+    assert third[1:] == ["  nothing changed since the last run", "  every check passes", "Score: 100/100 (was 100)"]
+    assert not any(alive(p) for p in asleep)
 
-    path.write_text(SLEEPER + reference_code())
-    w.until(lambda ln: "run 3: grading" in ln)
-    third = w.children()
-    assert third and all(alive(p) for p in third)
+    path.write_text(sleeper(token + "-4") + reference_code())
+    wait_asleep(token + "-4")
+    asleep = w.children()
+    assert asleep and all(alive(p) for p in asleep)
     code, rest = w.interrupt()
-    assert code == 0 and rest == ["", FAREWELL]
-    assert not any(alive(p) for p in third)
+    assert code == 0 and rest[-3:] == [rest[0], "", FAREWELL] and rest[0].endswith("run 4: grading simple_rnn.py ...")
+    assert not any(alive(p) for p in asleep)
 
 
 def test_a_file_that_goes_away_or_becomes_a_folder_is_said_so_and_the_watch_goes_on(tmp_path, watch):
@@ -191,7 +212,57 @@ def test_a_file_that_goes_away_or_becomes_a_folder_is_said_so_and_the_watch_goes
     back = w.run()  # compared with the last run that was graded, not with the folder
     assert "  now failing: backward/* (8); training/* (2); official/* (3)" in back
     assert back[-1] == "Score: 30/100 (was 100)"
+    assert w.interrupt(signal.SIGTERM) == (0, ["", FAREWELL])  # `kill`, or a closed terminal, ends it as Ctrl-C
+
+
+def test_a_file_that_cant_be_looked_at_is_said_so_and_the_watch_goes_on(tmp_path, watch):
+    folder = tmp_path / "work"
+    folder.mkdir()
+    path = folder / "simple_rnn.py"
+    path.write_text(reference_code())
+    w = watch(path)
+    assert w.run()[-1] == "Score: 100/100"
+    (tmp_path / "moved").mkdir()
+    path.rename(tmp_path / "moved" / "simple_rnn.py")
+    folder.rmdir()
+    folder.write_text("a file where the folder was\n")  # stat() now fails with ENOTDIR, not "not found"
+    assert w.until(lambda ln: "can't be looked at" in ln)[-1] == \
+        "  simple_rnn.py: can't be looked at (Not a directory); it is graded again once it can"
+    folder.unlink()
+    (tmp_path / "moved").rename(folder)
+    assert w.run()[1:] == ["  nothing changed since the last run", "  every check passes", "Score: 100/100 (was 100)"]
     assert w.interrupt()[0] == 0
+
+
+class _Proc:
+    def __init__(self):
+        self.signals = []
+
+    def send_signal(self, sig):
+        self.signals.append(sig)
+
+
+class _Run:
+    def __init__(self):
+        self.proc = _Proc()
+
+
+class _Runner:
+    def begin(self, plan, limits):
+        return _Run()
+
+
+def test_a_run_abandoned_before_its_child_began_is_killed_as_it_begins():
+    """The grading thread may not have handed the plan over yet when a save comes: its child is killed the moment
+    it begins, so that the run ends at once instead of running to its time limit."""
+    early = _Abandonable(_Runner())
+    early.abandon()
+    assert early.begin({}, None).proc.signals == [signal.SIGKILL]
+    late = _Abandonable(_Runner())
+    run = late.begin({}, None)
+    assert run.proc.signals == []  # the positive control: not abandoned, not killed
+    late.abandon()
+    assert run.proc.signals == [signal.SIGKILL]
 
 
 @pytest.mark.parametrize("args, said", [
