@@ -77,7 +77,7 @@ class _Grading:
     """One grading of the file, in a thread of its own; `result` once the thread has ended (None if abandoned)."""
 
     def __init__(self, number: int, path: str, config: grade.GradeConfig, runner: Any):
-        self.number, self.result = number, None
+        self.result = None
         self._runner, self._own = _Abandonable(runner), runner
         self._stopped = False
         self.thread = threading.Thread(target=self._grade, args=(path, config), name=f"grading {number}",
