@@ -13,7 +13,7 @@ CONFIG ?=
 JOBS ?=
 ARGS ?=
 
-.PHONY: grade grade-all gradescope bench-batch test test-quick bench venv clean notebook
+.PHONY: grade watch grade-all gradescope bench-batch test test-quick bench venv clean notebook
 
 venv: $(STAMP)
 
@@ -28,6 +28,11 @@ $(STAMP): pyproject.toml
 grade: $(STAMP)
 	@mkdir -p $(REPORTS)
 	$(PY) -m grader "$(SUBMISSION)" --json "$(REPORTS)/$(NAME).json" --html "$(REPORTS)/$(NAME).html"
+
+# Grade SUBMISSION again each time it is saved (Ctrl-C to stop); the HTML report is rewritten every run.
+watch: $(STAMP)
+	@mkdir -p $(REPORTS)
+	$(PY) -m grader "$(SUBMISSION)" --watch --json "$(REPORTS)/$(NAME).json" --html "$(REPORTS)/$(NAME).html"
 
 grade-all: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade-all SUBMISSIONS=class_folder_or.zip [OUT=out] [CONFIG=file.toml] [JOBS=N]" >&2; exit 2; }

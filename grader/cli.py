@@ -1,13 +1,14 @@
 """Command line.
 
     python -m grader SUBMISSION [--json PATH|-] [--html PATH] ...        one .py or .ipynb
+    python -m grader SUBMISSION --watch [--html PATH] ...                 the same, again on every save
     python -m grader CLASS_DIR_OR_ZIP --out OUTDIR [--jobs N] ...         a whole class (course/batch.py)
     python -m grader merge --out OUTDIR SHARD_OUTDIR...                   combine the outputs of --shard runs
     python -m grader gradescope [--submission DIR] [--results DIR]        inside Gradescope's autograder
 
 Exit status: 0 whenever grading completed, whatever the score; 1 below --fail-under; 2 for a usage error, an
 unreadable path, a configuration error, or --require-isolation on a machine that can't confine the submission
-fully; 130 when a batch is interrupted (rerun it to finish).
+fully; 130 when interrupted (a batch: rerun it to finish). A --watch ends with Ctrl-C, and exit status 0.
 """
 from __future__ import annotations
 
@@ -45,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fail-under", metavar="PCT", type=float, default=None,
                    help="exit 1 when the score is below PCT percent (for CI)")
     p.add_argument("--quiet", action="store_true", help="no terminal summary")
+    p.add_argument("--watch", action="store_true",
+                   help="grade the file again each time it is saved, printing what changed (Ctrl-C to stop)")
     p.add_argument("--require-isolation", action="store_true",
                    help="refuse to grade (exit 2) unless the submission can be fully confined (grading servers)")
     p.add_argument("--config", metavar="FILE", help="the instructor's TOML: points, tolerances, limits, hidden cases")
@@ -122,6 +125,9 @@ def main(argv: list[str], *, launched=None) -> int:
             launched.discard()
     try:
         return _grade(args, runner, _hand_over_early(runner, args))
+    except KeyboardInterrupt:  # before a watch had begun, or while one file was graded
+        print("\nInterrupted.", file=sys.stderr)
+        return EXIT_OK if args.watch else EXIT_INTERRUPTED
     finally:
         if runner is not None:
             runner.close()
@@ -200,24 +206,17 @@ def _grade(args: argparse.Namespace, runner, plan_cache: str | None = None) -> i
         return _usage_error("--format gradescope needs --out DIR (results.json is written there)")
     if args.shard != (1, 1):
         return _usage_error("--shard splits a class; give a folder or .zip")
+    if args.watch:
+        return _watch(args, config, runner, plan_cache)
     from grader import grade
-    from grader.report import contract, html, terminal
-
+    from grader.report import contract, terminal
     from grader.run import sandbox
 
     # No runner when the path is not a regular file: grade_path refuses it before anything would run.
     result = grade.grade_path(args.submission, config, runner=runner if runner is not None else sandbox.FRESH)
-    if plan_cache:
-        from grader.judge import diskcache
-
-        diskcache.write(plan_cache, [p.to_plan() for p in config.plan.probes])
-    if args.require_isolation and result.status == "error" and result.error.message.startswith(grade.REFUSED):
-        print(f"grader: error: {result.error.message}", file=sys.stderr)
-        return EXIT_USAGE
-    if args.json:  # with hidden cases it holds their expected values: readable by its owner only
-        _write(args.json, contract.to_json(result), private=any(c.hidden for c in result.checks))
-    if args.html:
-        _write(args.html, html.to_html(result))
+    refused = _after_grading(args, config, result, plan_cache)
+    if refused is not None:
+        return refused
     if "gradescope" in args.format:
         from grader.report import exports
 
@@ -233,14 +232,61 @@ def _grade(args: argparse.Namespace, runner, plan_cache: str | None = None) -> i
         # With --json -, stdout carries the JSON alone and the summary moves to stderr.
         out = sys.stderr if args.json == "-" else sys.stdout
         colour = out.isatty() and not os.environ.get("NO_COLOR")
-        out.write(terminal.to_terminal(result, colour=colour))
-        if args.html:
-            out.write(f"Report: {args.html}\n")
+        out.write(terminal.to_terminal(result, colour=colour, report=args.html))
     return _exit_status(result, args.fail_under)
 
 
+def _after_grading(args: argparse.Namespace, config, result: GradeResult, plan_cache: str | None) -> int | None:
+    """Fill the plan cache, write --json and --html. EXIT_USAGE when the grading was refused for want of
+    isolation (--require-isolation), and nothing is written."""
+    from grader import grade
+    from grader.report import contract, html
+    from grader.report.tty import visible
+
+    if plan_cache:
+        from grader.judge import diskcache
+
+        diskcache.write(plan_cache, [p.to_plan() for p in config.plan.probes])
+    if args.require_isolation and result.status == "error" and result.error.message.startswith(grade.REFUSED):
+        print(f"grader: error: {visible(result.error.message)}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:  # with hidden cases it holds their expected values: readable by its owner only
+        _write(args.json, contract.to_json(result), private=any(c.hidden for c in result.checks))
+    if args.html:
+        _write(args.html, html.to_html(result))
+    return None
+
+
+def _watch(args: argparse.Namespace, config, runner, plan_cache: str | None) -> int:
+    """--watch: grade on every save until Ctrl-C (grader/watch.py), rewriting --json and --html each run."""
+    from grader import watch
+
+    single = [flag for flag, given in (("--json -", args.json == "-"), ("--fail-under", args.fail_under is not None),
+                                       ("--format", args.format), ("--junit", args.junit), ("--quiet", args.quiet),
+                                       ("--runner fork-server", args.runner == "fork-server")) if given]
+    if single:
+        return _usage_error(f"{', '.join(single)} can't be used with --watch, which prints a summary per run "
+                            "in a fresh child and writes files (--json PATH, --html PATH)")
+    cache = [plan_cache]
+
+    def after_each(result: GradeResult) -> int | None:
+        done, cache[0] = _after_grading(args, config, result, cache[0]), None
+        return done
+
+    if args.html:
+        print(f"Report: {args.html} (rewritten on every run: reload it after a save)")
+    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    if runner is None:  # not a regular file now (no child was started for it); it may become one
+        from grader.run.sandbox import FreshChild
+
+        runner = FreshChild()
+    return watch.run(args.submission, config, runner, after_each, out=sys.stdout, colour=colour)
+
+
 def _usage_error(message: str) -> int:
-    print(f"grader: error: {message}", file=sys.stderr)
+    from grader.report.tty import visible  # the message may name a learner's file
+
+    print(f"grader: error: {visible(message)}", file=sys.stderr)
     return EXIT_USAGE
 
 
@@ -251,8 +297,8 @@ def _batch(args: argparse.Namespace, course, config) -> int:
 
     if not args.out:
         return _usage_error(f"{args.submission} is a class; say where its results go with --out DIR")
-    single = [flag for flag, value in (("--json", args.json), ("--html", args.html),
-                                       ("--fail-under", args.fail_under)) if value is not None]
+    single = [flag for flag, value in (("--json", args.json), ("--html", args.html), ("--fail-under", args.fail_under),
+                                       ("--watch", args.watch or None)) if value is not None]
     if single:
         return _usage_error(f"{', '.join(single)} is for one submission; a class gets OUTDIR/<student>/ files")
     options = batch.Options(out=args.out, jobs=args.jobs, shard=args.shard, gradescope="gradescope" in args.format,

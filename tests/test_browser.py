@@ -1,6 +1,9 @@
 """The HTML report in a real browser: headless Chromium renders it at a phone's width without console messages,
 and the screenshot shows the page (not blank: text, the red diagnosis cards, the coloured charts)."""
+import html
+import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -17,7 +20,7 @@ pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install "
                                                           "chromium; .ci/run installs it)")
-WIDTH, HEIGHT = 420, 3600       # a phone's width, tall enough to reach the charts
+WIDTH, HEIGHT = 420, 4400       # a phone's width, tall enough to reach the charts (below "At a glance")
 DIAGNOSIS_RED = (198, 40, 40)   # --bad in report.css: the diagnosis cards' border
 YOURS_ORANGE = (209, 96, 10)    # --actual: the learner's line in the charts
 
@@ -134,3 +137,38 @@ def test_png_decoder_reads_what_zlib_and_struct_wrote():
     assert (width, height, bpp) == (2, 2, 3)
     assert rows == [bytes([0, 0, 0, 255, 255, 255]), bytes([255, 0, 0, 255, 0, 0])]
     assert pixel_counts(rows, bpp, {"red": (255, 0, 0)}) == {"non_white": 3, "red": 2}
+
+
+MEASURE = """<script>
+const at = document.querySelector("pre.syntax .at").getBoundingClientRect();
+const caret = document.querySelector("pre.syntax .caret").getBoundingClientRect();
+const start = document.querySelector("pre.syntax .src").getBoundingClientRect();
+const style = getComputedStyle(document.querySelector("pre.syntax"));
+const out = document.createElement("pre");
+out.id = "measured";
+out.textContent = JSON.stringify({at: at.left, caret: caret.left, start: start.left, at_top: at.top,
+                                  caret_top: caret.top, font: style.fontFamily, white_space: style.whiteSpace});
+document.body.appendChild(out);
+</script></body>"""
+
+
+@needs_chromium
+def test_a_syntax_errors_caret_stands_under_the_offending_character(tmp_path):
+    """Measured in the browser's layout: the caret's left edge is the offending character's, although the code
+    before it holds a tab, wide characters and is longer than a phone's screen is wide."""
+    code = 'import numpy as np\n\ndef f():\n    x = {"日本語": "\t' + "a" * 60 + '"} + (1, 2\n'
+    path = tmp_path / "syntax.py"
+    path.write_text(code)
+    result = grade_file(str(path))
+    assert result.error.kind == "syntax_error"
+    page = tmp_path / "report.html"
+    page.write_text(to_html(result).replace("</body>", MEASURE), encoding="utf-8")
+    run = chromium(tmp_path, f"--window-size={WIDTH},{HEIGHT}", "--dump-dom", page.as_uri())
+    assert run.returncode == 0, run.stderr[-2000:]
+    found = re.search(r'<pre id="measured">(.*?)</pre>', run.stdout)
+    assert found, run.stdout[-2000:]
+    m = json.loads(html.unescape(found.group(1)))
+    assert "monospace" in m["font"] and m["white_space"] == "pre"
+    assert m["at"] - m["start"] > WIDTH  # the positive control: far along a line wider than the screen
+    assert abs(m["caret"] - m["at"]) < 0.5, m
+    assert m["caret_top"] > m["at_top"]  # on the row below

@@ -21,7 +21,8 @@ def test_reference_scores_100_and_json_follows_contract(tmp_path):
     assert all(c["id"].startswith(c["group"] + "/") for c in data["checks"])
     assert data["diagnoses"] == []
     assert "forward returns an array of shape (T, O, 1)" in data["conventions"]
-    assert proc.stdout.rstrip().splitlines()[-2] == "Score: 100/100"
+    lines = proc.stdout.rstrip().splitlines()
+    assert lines[-1] == "Score: 100/100" and lines[-2] == f"  report: {tmp_path / 'r.html'}"
     html = (tmp_path / "r.html").read_text()
     assert html.startswith("<!DOCTYPE html>") and "100 / 100" in html and "<link" not in html
 
@@ -34,11 +35,23 @@ def test_json_to_stdout_keeps_stdout_pure_json():
     assert "Score: 0/100" in proc.stderr
 
 
-def test_terminal_summary_has_a_line_per_check_and_score_last():
+def test_terminal_summary_says_the_starters_one_reason_once_and_the_score_last():
     proc = run_cli(STARTER)
     lines = proc.stdout.strip().splitlines()
     assert lines[-1] == "Score: 0/100"
-    assert sum(1 for ln in lines if ln.strip().startswith(("PASS", "FAIL", "ERR", "SKIP"))) == 24
+    marks = [ln for ln in lines if ln.strip().startswith(("PASS", "FAIL", "ERR", "SKIP"))]
+    # The four init checks pass, a line each; the 20 others raised the same NotImplementedError: one line.
+    assert len(marks) == 5 and sum(ln.strip().startswith("PASS") for ln in marks) == 4
+    assert marks[4] == "  ERR   20 checks                     0/100  raised NotImplementedError: forward is not " \
+                       "written yet"
+    at = lines.index(marks[4])
+    assert lines[at + 1:at + 4] == ["        forward/* (7); backward/* (8); training/* (2); official/* (3)",
+                                    "        simple_rnn.py, line 35, in forward",
+                                    '          raise NotImplementedError("forward is not written yet")']
+    assert lines[-3:-1] == ["  first thing to fix: 20 checks (100 points) raised NotImplementedError: forward is "
+                            "not written yet",
+                            '    at simple_rnn.py, line 35, in forward: raise NotImplementedError("forward is not '
+                            'written yet")']
     assert "\033[" not in proc.stdout  # not a TTY: no colour
 
 

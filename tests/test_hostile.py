@@ -83,6 +83,7 @@ EXPECT = {
     "lying_objects.py": Expect("graded", None, 0, with_reference=True),
     "lying_ndarray.py": Expect("graded", None, 45, with_reference=True),
     "gc_scan.py": Expect("graded", None, 0),
+    "terminal_escapes.py": Expect("graded", None, 88, with_reference=True),
 }
 
 

@@ -222,3 +222,65 @@ def test_heat_map_colours_sign_and_marks_entries_beyond_tolerance():
     assert fills[0].startswith("#ff") and fills[1].endswith("ff") and fills[2] == "#ffffff"
     assert [c["bad"] for c in h["cells"]] == [True, True, False, False]
     assert h["width"] == 2 * charts.CELL and h["height"] == 2 * charts.CELL
+
+
+# ---- said once, and errors in their shape ---------------------------------------------------------------------
+
+def test_the_starters_one_reason_is_said_once_at_the_top_and_every_check_kept_below():
+    from conftest import STARTER
+
+    html = to_html(grade_file(STARTER))
+    s = parse(html)
+    assert "glance" in s.ids and s.classes.get("li.pass") == 4 and s.classes.get("li.error") == 1
+    glance = html[html.index('id="glance"'):html.index("</section>", html.index('id="glance"'))]
+    assert '<span class="cid">20 checks</span> <span class="pts">0/100</span>' in glance
+    assert "raised NotImplementedError: forward is not written yet" in glance
+    assert "forward/* (7); backward/* (8); training/* (2); official/* (3)" in glance
+    assert '<span class="ln">35</span><span class="src">raise NotImplementedError(&#34;forward is not written ' \
+           'yet&#34;)</span>' in glance
+    assert s.classes.get("details.check") == 24  # the per-check detail stays
+    assert "First thing to fix:" in html and "20 checks (100 points) raised NotImplementedError" in html
+
+
+def test_a_syntax_error_keeps_its_line_and_caret_in_a_code_block(grade_code):
+    result = grade_code('import numpy as np\n\ndef f():\n    x = {"日": 1} + (1, 2\n', name="syn.py")
+    html = to_html(result)
+    parse(html)
+    block = html[html.index('<pre class="code syntax">'):html.index("</pre>", html.index('<pre class="code syntax">'))]
+    rows = block.split("\n")
+    assert len(rows) == 2  # the code row, then the caret row: never run together
+    assert rows[0] == '<pre class="code syntax"><span class="ln">4</span><span class="src">x = {&#34;日&#34;: 1} + ' \
+                      '<span class="at">(</span>1, 2</span>'
+    # The caret row repeats the code before the caret, invisible, so that the caret takes its place exactly.
+    assert rows[1] == '<span class="ln"></span><span class="src"><span class="pad" aria-hidden="true">x = ' \
+                      '{&#34;日&#34;: 1} + </span><span class="caret">^</span></span>'
+    assert "syntax error: syn.py, line 4: SyntaxError: &#39;(&#39; was never closed" in html
+
+
+def test_tracebacks_show_the_learners_frames_as_code_with_line_numbers(grade_code):
+    code = reference_code().replace("h_t = np.tanh(", "h_t = self.helper(x_t) + np.tanh(") + \
+        "\n    def helper(self, x_t):\n        return {}[x_t.shape]\n"
+    html = to_html(grade_code(code))
+    s = parse(html)
+    lines = code.splitlines()
+    call = next(n for n, ln in enumerate(lines, 1) if "self.helper(x_t)" in ln)
+    raised = next(n for n, ln in enumerate(lines, 1) if "return {}[x_t.shape]" in ln)
+    tb = html[html.index('id="tracebacks"'):]
+    # Outermost first, each frame its place, then its line as code with its number.
+    assert tb.index(f"submission.py, line {call}, in forward") < tb.index(f"submission.py, line {raised}, in helper")
+    assert f'<span class="ln">{raised}</span><span class="src">return {{}}[x_t.shape]</span>' in tb
+    assert '<pre class="exception">KeyError: (' in tb
+    assert s.classes.get("details.grader-frames", 0) >= 1  # the grader's frames: folded away, never shown
+
+
+def test_a_lone_surrogate_in_a_message_still_gives_a_report(tmp_path):
+    from conftest import run_cli
+
+    code = reference_code().replace('"""x: (T, I). Returns the outputs of every step, (T, O, 1); caches what '
+                                    'backward needs."""', 'raise ValueError("lone \\ud800 surrogate")')
+    path = tmp_path / "surrogate.py"
+    path.write_text(code)
+    proc = run_cli(str(path), "--html", str(tmp_path / "r.html"), "--json", str(tmp_path / "r.json"))
+    assert proc.returncode == 0, proc.stderr
+    assert "lone \ufffd surrogate" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert r"raised ValueError: lone \ud800 surrogate" in proc.stdout  # the terminal shows it escaped

@@ -1,6 +1,6 @@
 """The layout of the code: one folder per stage, imports that run one way, modules small enough to read.
 
-Stages, from the top down: the entry points (cli, __main__, tools/), course/ (a class), grade.py (one submission),
+Stages, from the top down: the entry points (cli, __main__, watch, tools/), course/ (a class), grade.py (one submission),
 diagnose/, then judge/ and report/ side by side, then run/, then the result types. A module may import from its own
 folder or from a stage below it, never from one above it or beside it.
 """
@@ -15,7 +15,7 @@ GRADER = os.path.join(ROOT, "grader")
 # SCHEMA_VERSION) is below everything; the entry points may call one another.
 ENTRY = 6
 RANKS = {"__init__": -1, "result": 0, "run": 1, "judge": 2, "report": 2, "diagnose": 3, "grade": 4, "course": 5,
-         "cli": 6, "__main__": 6, "tools": 6}
+         "cli": 6, "__main__": 6, "watch": 6, "tools": 6}
 MAX_LINES = 400
 
 

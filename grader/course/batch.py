@@ -38,6 +38,7 @@ from grader.grade import GradeConfig
 from grader.judge import reference
 from grader.judge.plan import Plan
 from grader.report import contract, exports, html
+from grader.report.tty import visible
 from grader.result import ErrorInfo, GradeResult
 from grader.run import files, forkserver, sandbox
 from grader.run.submission import MAX_BYTES
@@ -290,7 +291,7 @@ class Progress:
             what = f"not graded ({d.error_kind})"
         else:
             what = f"{d.score:g}/{d.max_score:g}" + (f", stopped early ({d.error_kind})" if d.error_kind else "")
-        self.last = f"{d.student}: {what}"
+        self.last = visible(f"{d.student}: {what}", one_line=True)  # ids come from file names
         if self.tty:
             self.tick()
         else:
@@ -309,7 +310,7 @@ class Progress:
         self._write("\r\033[K" + line[:shutil.get_terminal_size().columns - 1])
 
     def note(self, text: str) -> None:
-        self._write(("\r\033[K" if self.tty else "") + text + "\n")  # over the bar; the next tick redraws it
+        self._write(("\r\033[K" if self.tty else "") + visible(text) + "\n")  # over the bar; the next tick redraws it
 
     def finish(self) -> None:
         if self.tty and self.total:

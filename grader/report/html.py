@@ -4,6 +4,7 @@ A pure function of the result dict; render_template also serves the class summar
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from grader import ROOT
@@ -11,6 +12,7 @@ from grader.report.contract import points_text, to_dict
 from grader.result import GradeResult
 
 TEMPLATES = os.path.join(ROOT, "templates")
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 # Short names for the diagnoses in the report's headings; the message and hint come with the result.
@@ -47,6 +49,11 @@ def to_html(result: GradeResult, *, learner_view: bool = True) -> str:
     return render_template("report.html.j2", r=data, v=_view(data))
 
 
+def _encodable(text: str) -> str:
+    # A lone surrogate (JSON from the child may carry "\ud800") can't be written as UTF-8: show U+FFFD instead.
+    return _SURROGATES.sub("\ufffd", text)
+
+
 def render_template(name: str, **context: Any) -> str:
     """A page from templates/ (autoescaped, the report CSS inlined as `css`)."""
     import jinja2  # only HTML pages pay for this import
@@ -56,12 +63,13 @@ def render_template(name: str, **context: Any) -> str:
     env.filters["points"] = points_text
     env.filters["num"] = lambda x: "—" if x is None else f"{x:.6g}"
     env.filters["pct"] = lambda x: "—" if x is None else f"{100 * x:.3g} %"
-    return env.get_template(name).render(css=_read(os.path.join(TEMPLATES, "report.css")), **context)
+    return _encodable(env.get_template(name).render(css=_read(os.path.join(TEMPLATES, "report.css")), **context))
 
 
 def _view(d: dict[str, Any]) -> dict[str, Any]:
     """What the template shows, derived from the result dict only."""
-    from grader.report import charts
+    from grader.report import charts, codeview
+    from grader.report.groups import first_fix
 
     groups: dict[str, list] = {}
     for c in d["checks"]:  # in plan order, which is the order a learner works through the kata
@@ -75,8 +83,17 @@ def _view(d: dict[str, Any]) -> dict[str, Any]:
             "diagnoses": [{**x, "title": TITLES.get(x["id"], x["id"].replace("_", " ")),
                            "evidence": _evidence(x.get("evidence") or {})} for x in d["diagnoses"]],
             "parameters": _parameter_rows(analysis, charts), "predictions": _prediction_charts(analysis, charts),
-            "losses": _loss_charts(analysis, charts), "tracebacks": _tracebacks(d),
+            "losses": _loss_charts(analysis, charts), "tracebacks": codeview.tracebacks(d),
+            "glance": codeview.glance(d), "first_fix": _first_fix(d, first_fix),
+            "syntax": codeview.syntax(d["error"]["message"]) if d.get("error") else None,
             "stdout": _cut(d.get("stdout", "")), "stderr": _cut(d.get("stderr", ""))}
+
+
+def _first_fix(d: dict[str, Any], first_fix) -> list[str]:
+    """The first thing to fix, unless the page says it already: an error that stopped the grading has a section
+    of its own, and a diagnosis is named in the verdict and has its card."""
+    rows = first_fix(d) if d["status"] != "error" else []
+    return [] if rows and d["diagnoses"] and rows[0] == d["diagnoses"][0]["message"] else rows
 
 
 def _verdict_line(d: dict[str, Any]) -> str:
@@ -185,23 +202,6 @@ def _loss_charts(analysis: dict[str, Any], charts) -> list[dict[str, Any]]:
         if chart:
             out.append({"title": case, "chart": chart})
     return out
-
-
-def _tracebacks(d: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each distinct traceback once (they show the learner's own lines only), with the checks that hit it."""
-    seen: dict[str, dict[str, Any]] = {}
-
-    def add(tb: str, where: str) -> None:
-        # The same fault in several training runs differs only in its "(in epoch 1 of N)" note.
-        key = "\n".join(line for line in tb.splitlines() if not line.startswith("(in epoch "))
-        seen.setdefault(key, {"text": tb, "checks": []})["checks"].append(where)
-
-    if d.get("error") and d["error"].get("traceback") and d["error"]["kind"] != "internal":
-        add(d["error"]["traceback"], "loading")
-    for c in d["checks"]:
-        if c["details"].get("traceback"):
-            add(c["details"]["traceback"], c["id"])
-    return list(seen.values())
 
 
 def _cut(text: str) -> dict[str, Any]:
