@@ -137,22 +137,34 @@ def _grade_all(todo: list[discover.Entry], options: Options, config: GradeConfig
     attempts: dict[str, int] = collections.Counter()
     pending: dict[Future, tuple[discover.Entry, ProcessPoolExecutor]] = {}
     pool = make_pool(jobs, config, options.fork_server)
+
+    def renew(broken: ProcessPoolExecutor) -> None:
+        """A worker died and broke `broken`: the submissions it held are retried in a fresh pool (said once)."""
+        nonlocal pool
+        if broken is pool:
+            progress.note("a grading process died; the submissions it held are graded again")
+            pool.shutdown(wait=False, cancel_futures=True)
+            pool = make_pool(jobs, config, options.fork_server)
+
     try:
         while queue or pending:
             while queue and len(pending) < 2 * jobs:
                 e = queue.popleft()
+                try:
+                    future = pool.submit(grade_entry, e, config, key, options)
+                except BrokenProcessPool:  # it broke since the last wait: e never ran
+                    queue.appendleft(e)
+                    renew(pool)
+                    continue
                 attempts[e.student] += 1
-                pending[pool.submit(grade_entry, e, config, key, options)] = (e, pool)
+                pending[future] = (e, pool)
             finished, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
             for f in finished:
                 e, owner = pending.pop(f)
                 try:
                     progress.done(f.result())
                 except BrokenProcessPool:
-                    if owner is pool:
-                        progress.note("a grading process died; the submissions it held are graded again")
-                        pool.shutdown(wait=False, cancel_futures=True)
-                        pool = make_pool(jobs, config, options.fork_server)
+                    renew(owner)
                     if attempts[e.student] < 2:
                         queue.appendleft(e)
                     else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from typing import BinaryIO, Iterator, TextIO
 
@@ -15,6 +16,10 @@ def replacing(path: str, *, private: bool = False, binary: bool = False) -> Iter
     """A file to write (text, or bytes when `binary`); when the block ends without an exception it replaces `path`
     in one step. `private`: readable by its owner only (0600), for files that hold hidden expected values;
     otherwise as the umask says."""
+    if _not_a_file(path):  # /dev/null, a FIFO, a terminal: write to it; swapping one in would replace the device
+        with open(path, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as f:
+            yield f
+        return
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
@@ -32,6 +37,13 @@ def replacing(path: str, *, private: bool = False, binary: bool = False) -> Iter
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _not_a_file(path: str) -> bool:
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return False
 
 
 def write_text(path: str, text: str, *, private: bool = False) -> None:
