@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--junit", metavar="PATH", help="write JUnit XML here (for CI systems)")
     p.add_argument("--shard", metavar="K/N", type=_shard, default=(1, 1),
                    help="grade only the K-th of N parts of the class (K from 1); combine them with `merge`")
+    p.add_argument("--known", metavar="DIR", help="a class: also compare every submission with the .py/.ipynb "
+                                                  "files in DIR (the published solution, ones found online)")
     p.add_argument("--runner", choices=RUNNERS, default=None,
                    help="how learner code is started: a fresh interpreter per submission (the default for one "
                         "file), or children of a fork server (the default for a class)")
@@ -75,6 +77,8 @@ def build_merge_parser() -> argparse.ArgumentParser:
     p.add_argument("shards", nargs="+", metavar="SHARD_OUTDIR")
     p.add_argument("--out", metavar="DIR", required=True)
     p.add_argument("--junit", metavar="PATH", help="also write JUnit XML for the whole class")
+    p.add_argument("--known", metavar="DIR", help="compare with the files in DIR (default: those the shards "
+                                                  "were compared with)")
     return p
 
 
@@ -183,8 +187,9 @@ def _grade(args: argparse.Namespace, runner, plan_cache: str | None = None) -> i
         return _batch(args, course, config)
     if args.format and not args.out:
         return _usage_error("--format gradescope needs --out DIR (results.json is written there)")
-    if args.shard != (1, 1):
-        return _usage_error("--shard splits a class; give a folder or .zip")
+    if args.shard != (1, 1) or args.known:
+        return _usage_error(f"{'--shard' if args.shard != (1, 1) else '--known'} is for a class; give a folder "
+                            "or .zip")
     from grader import grade
     from grader.report import contract, html, terminal
 
@@ -228,7 +233,7 @@ def _usage_error(message: str) -> int:
 
 def _batch(args: argparse.Namespace, course, config) -> int:
     """A class: a folder or a .zip of submissions, graded into --out."""
-    from grader.course import batch, discover
+    from grader.course import batch, discover, integrity
     from grader.course.config import fingerprint
 
     if not args.out:
@@ -237,8 +242,13 @@ def _batch(args: argparse.Namespace, course, config) -> int:
                                        ("--fail-under", args.fail_under)) if value is not None]
     if single:
         return _usage_error(f"{', '.join(single)} is for one submission; a class gets OUTDIR/<student>/ files")
+    known = args.known or course.known
+    try:
+        integrity.check_known(known)
+    except integrity.KnownError as e:
+        return _usage_error(f"--known: {e}" if args.known else f"{course.path}: integrity.known: {e}")
     options = batch.Options(out=args.out, jobs=args.jobs, shard=args.shard, gradescope=args.format == "gradescope",
-                            fork_server=args.runner != "fresh",
+                            fork_server=args.runner != "fresh", known=known,
                             junit=args.junit, visibility=course.visibility,
                             hidden_visibility=course.hidden_visibility)
     try:
@@ -259,13 +269,17 @@ def _batch(args: argparse.Namespace, course, config) -> int:
 
 
 def _merge(args: argparse.Namespace) -> int:
-    from grader.course import gradebook
+    from grader.course import gradebook, integrity
 
     missing = [d for d in args.shards if not os.path.isdir(d)]
     if missing:
         return _usage_error(f"not a folder: {', '.join(missing)}")
     try:
-        tally = gradebook.merge(args.out, args.shards, junit=args.junit)
+        integrity.check_known(args.known)
+    except integrity.KnownError as e:
+        return _usage_error(f"--known: {e}")
+    try:
+        tally = gradebook.merge(args.out, args.shards, junit=args.junit, known=args.known)
     except gradebook.MergeError as e:
         return _usage_error(str(e))
     print(f"{tally.total} submissions from {len(args.shards)} shards.\n"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import collections
+import contextlib
 import hashlib
 import multiprocessing
 import os
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from grader import grade
-from grader.course import discover, gradebook, storage
+from grader.course import discover, gradebook, integrity, storage
 from grader.course.gradebook import REPORT, RESULT
 from grader.grade import GradeConfig
 from grader.judge import reference
@@ -53,6 +54,7 @@ class Options:
     visibility: str = "visible"     # Gradescope visibility of public and of hidden checks
     hidden_visibility: str = "after_due_date"
     fork_server: bool = True        # each worker forks children from a warm server (forkserver.py)
+    known: str | None = None        # a folder of known solutions for the similarity pass (integrity.py)
 
 
 @dataclass(frozen=True)
@@ -109,13 +111,16 @@ def run(source: str, options: Options, config: GradeConfig, key: str, *, stream:
         progress.note(f"{len(entries)} submissions in {source}{shard}: {len(entries) - len(todo)} already graded "
                       f"and unchanged, {len(todo)} to grade with {jobs} job{'s' if jobs != 1 else ''}")
         interrupted = not _grade_all(todo, options, config, key, jobs, progress)
+        if not interrupted:  # while the files are at hand (a zip's are gone after this block)
+            integrity.store_all(options.out, [e.path for e in entries if e.path])
     progress.finish()
     if interrupted:
         progress.note(f"Interrupted: {progress.count} of {len(todo)} graded and saved. Run the same command again "
                       "to grade the rest.")
         return Outcome(len(entries), len(entries) - len(todo), progress.count, True, None)
     title = os.path.basename(os.path.normpath(source)) + shard
-    tally = gradebook.build(options.out, [e.student for e in entries], junit=options.junit, title=title)
+    tally = gradebook.build(options.out, [e.student for e in entries], junit=options.junit, title=title,
+                            known=options.known)
     return Outcome(len(entries), len(entries) - len(todo), progress.count, False, tally)
 
 
@@ -205,6 +210,8 @@ def grade_entry(entry: discover.Entry, config: GradeConfig, key: str, options: O
         result = grade.fault_result(entry.shown, ErrorInfo("bad_file", entry.problem), config)
     else:
         result = grade.grade_path(entry.path, config, runner=worker_runner())
+        with contextlib.suppress(Exception):  # the similarity pass fingerprints the file itself if this fails
+            integrity.store(options.out, entry.path)
     try:
         return write_outputs(entry, result, config, key, options)
     except Exception:  # a grader bug while rendering: the result says so, and the batch goes on

@@ -12,12 +12,14 @@ expected, so a typo never silently grades a class with the defaults. Everything 
     [tolerances]        forward_rtol, update_rtol, official_rtol, official_atol, update_floor_ulps
     [hidden]            seed = "secret", forward = 3, backward = 3, points = 10
     [gradescope]        visibility = "visible", hidden_visibility = "after_due_date"
+    [integrity]         known = "DIR"   a folder of known solutions (relative to the TOML file's folder)
 """
 from __future__ import annotations
 
 import dataclasses
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +65,7 @@ class CourseConfig:
     hidden: Hidden | None = None
     visibility: str = "visible"
     hidden_visibility: str = "after_due_date"
+    known: str | None = None              # [integrity] known: a folder, resolved against the file's folder
 
 
 def load(path: str | None) -> CourseConfig:
@@ -87,7 +90,7 @@ def load(path: str | None) -> CourseConfig:
 
 def _parse(path: str, data: dict[str, Any]) -> CourseConfig:
     r = _Reader(path)
-    r.known("", data, ("limits", "points", "tolerances", "hidden", "gradescope"))
+    r.known("", data, ("limits", "points", "tolerances", "hidden", "gradescope", "integrity"))
     limits = r.table("limits", data)
     r.known("limits", limits, ("timeout_s", "memory_mb"))
     points = r.table("points", data)
@@ -101,6 +104,8 @@ def _parse(path: str, data: dict[str, Any]) -> CourseConfig:
     r.known("hidden", hidden, ("seed", "forward", "backward", "points"))
     gradescope = r.table("gradescope", data)
     r.known("gradescope", gradescope, ("visibility", "hidden_visibility"))
+    integrity = r.table("integrity", data)
+    r.known("integrity", integrity, ("known",))
     course = CourseConfig(
         path=path,
         timeout_s=r.number("limits.timeout_s", limits.get("timeout_s"), positive=True),
@@ -113,7 +118,8 @@ def _parse(path: str, data: dict[str, Any]) -> CourseConfig:
         visibility=r.choice("gradescope.visibility", gradescope.get("visibility", "visible"),
                             GRADESCOPE_VISIBILITY),
         hidden_visibility=r.choice("gradescope.hidden_visibility",
-                                   gradescope.get("hidden_visibility", "after_due_date"), GRADESCOPE_VISIBILITY))
+                                   gradescope.get("hidden_visibility", "after_due_date"), GRADESCOPE_VISIBILITY),
+        known=r.folder("integrity.known", integrity.get("known")))
     build_plan(course)  # point totals that can't be met are configuration errors too
     return course
 
@@ -170,6 +176,17 @@ class _Reader:
             self.fail(key, f"expected a whole number from {low}" + (f" to {high}" if high is not None else " up"),
                       value)
         return value
+
+    def folder(self, key: str, value: Any) -> str | None:
+        """A folder that exists, relative to the TOML file's own folder."""
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value:
+            self.fail(key, "expected the path of a folder, as a string", value)
+        path = os.path.join(os.path.dirname(os.path.abspath(self.path)), os.path.expanduser(value))
+        if not os.path.isdir(path):
+            self.fail(key, f"no such folder ({path})", value)
+        return path
 
     def choice(self, key: str, value: Any, allowed: tuple[str, ...]) -> str:
         if value not in allowed:

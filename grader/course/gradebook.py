@@ -1,9 +1,10 @@
 """The class's gradebook and summary, built from the per-student results on disk, one student at a time.
 
 OUTDIR/<student>/result.json is the record of each grading (written atomically by batch.py). From those files,
-`build` writes OUTDIR/grades.csv, OUTDIR/summary.html and, when asked, a JUnit XML file; only compact per-student
-figures (a score, a few ids) stay in memory, so a class of thousands costs what a class of ten does. `merge` does
-the same over the outputs of several shards.
+`build` writes OUTDIR/grades.csv, OUTDIR/summary.html, OUTDIR/integrity.csv (integrity.py) and, when asked, a
+JUnit XML file; only compact per-student figures (a score, a few ids, a gradebook line) stay in memory, so a
+class of thousands costs about what a class of ten does. `merge` does the same over the outputs of several
+shards.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import shutil
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from grader.course import storage
+from grader.course import integrity, storage
 from grader.course.junit import JUnitWriter
 from grader.course.summary import Summary
 
@@ -22,7 +23,8 @@ RESULT, REPORT = "result.json", "report.html"
 GRADES, SUMMARY = "grades.csv", "summary.html"
 # The columns every gradebook has, then one per check group ("points_forward", ...) in the plan's order.
 GRADE_FIELDS = ("student", "name", "file", "score", "max_score", "percent", "status", "error_kind", "diagnoses",
-                "sha256")
+                "sha256", "flags")
+FLAGS_AT = GRADE_FIELDS.index("flags")
 
 
 class MergeError(Exception):
@@ -48,9 +50,10 @@ def _groups(d: dict[str, Any]) -> list[str]:
 
 
 def grade_row(student: str, d: dict[str, Any] | None, groups: list[str]) -> list[str]:
-    """One gradebook line (GRADE_FIELDS, then the points per group)."""
+    """One gradebook line (GRADE_FIELDS, then the points per group); `flags` is filled in by build, after the
+    similarity pass."""
     if d is None:
-        return [student, "", "", "", "", "", "missing", "", "", ""] + [""] * len(groups)
+        return [student, "", "", "", "", "", "missing", "", "", "", ""] + [""] * len(groups)
     info = d.get("batch", {})
     per_group = {g: 0.0 for g in groups}
     for c in d["checks"]:
@@ -58,7 +61,7 @@ def grade_row(student: str, d: dict[str, Any] | None, groups: list[str]) -> list
     pct = 100.0 * d["score"] / d["max_score"] if d["max_score"] else 0.0
     return [student, info.get("name", ""), info.get("file", d.get("submission", "")), _num(d["score"]),
             _num(d["max_score"]), f"{pct:.2f}", d["status"], (d.get("error") or {}).get("kind", ""),
-            ";".join(x["id"] for x in d["diagnoses"]), d.get("sha256", "")] + [_num(per_group[g]) for g in groups]
+            ";".join(x["id"] for x in d["diagnoses"]), d.get("sha256", ""), ""] + [_num(per_group[g]) for g in groups]
 
 
 @dataclass
@@ -68,28 +71,38 @@ class Tally:
     by_status: dict[str, int] = field(default_factory=dict)
 
 
-def build(outdir: str, students: Iterable[str], *, junit: str | None = None, title: str = "") -> Tally:
-    """Write OUTDIR/grades.csv and OUTDIR/summary.html (and `junit`, a JUnit XML path) for `students`, in the
-    order given (sorted by the callers, so shards merged give the same files as one run). Returns the tally."""
+def build(outdir: str, students: Iterable[str], *, junit: str | None = None, title: str = "",
+          known: str | list[dict[str, str]] | None = None) -> Tally:
+    """Write OUTDIR/grades.csv, OUTDIR/integrity.csv and OUTDIR/summary.html (and `junit`, a JUnit XML path)
+    for `students`, in the order given (sorted by the callers, so shards merged give the same files as one
+    run). Each result is read once; the similarity pass (integrity.run, with the `known` files) runs before
+    grades.csv is written, for its `flags` column. Returns the tally."""
     students = list(students)
     first = next((d for d in (read_result(outdir, s) for s in students) if d is not None), None)
     groups = _groups(first) if first else []
     summary, tally = Summary(title), Tally()
     writer = JUnitWriter(junit) if junit else None
+    lines, facts = [], {}
+    for student in students:
+        d = read_result(outdir, student)
+        lines.append(grade_row(student, d, groups))
+        facts[student] = integrity.facts(d)
+        summary.add(student, d)
+        tally.total += 1
+        status = d["status"] if d else "missing"
+        tally.by_status[status] = tally.by_status.get(status, 0) + 1
+        if writer and d is not None:
+            writer.add(d, student)
+    if writer:
+        writer.close()
+    report = integrity.run(outdir, students, facts, known=known)
     with storage.replacing(os.path.join(outdir, GRADES)) as f:
         rows = csv.writer(f, lineterminator="\n")
         rows.writerow(list(GRADE_FIELDS) + [f"points_{g}" for g in groups])
-        for student in students:
-            d = read_result(outdir, student)
-            rows.writerow(grade_row(student, d, groups))
-            summary.add(student, d)
-            tally.total += 1
-            status = d["status"] if d else "missing"
-            tally.by_status[status] = tally.by_status.get(status, 0) + 1
-            if writer and d is not None:
-                writer.add(d, student)
-    if writer:
-        writer.close()
+        for row in lines:
+            row[FLAGS_AT] = report.flags.get(row[0], "")
+            rows.writerow(row)
+    summary.integrity(report, outdir)
     storage.write_text(os.path.join(outdir, SUMMARY), summary.to_html())
     return tally
 
@@ -106,8 +119,9 @@ def students_of(outdir: str) -> list[str]:
         raise MergeError(f"{path}: not a gradebook this grader wrote ({e})")
 
 
-def merge(out: str, shard_dirs: list[str], *, junit: str | None = None) -> Tally:
-    """Combine shard outputs into OUTDIR `out`: copy each student's folder, then build one gradebook and summary.
+def merge(out: str, shard_dirs: list[str], *, junit: str | None = None, known: str | None = None) -> Tally:
+    """Combine shard outputs into OUTDIR `out`: copy each student's folder and stored fingerprints, then build one
+    gradebook, summary and similarity pass (with the `known` files, else those the shards were compared with).
     A student found in two shards must have the same result in both (the same shard run twice is fine)."""
     owner: dict[str, str] = {}
     for shard in shard_dirs:
@@ -120,7 +134,14 @@ def merge(out: str, shard_dirs: list[str], *, junit: str | None = None) -> Tally
         if read_result(shard, student) is None:
             raise MergeError(f"{shard}: {student}/{RESULT} is missing or unreadable; rerun that shard")
         _copy_folder(os.path.join(shard, student), os.path.join(out, student))
-    return build(out, sorted(owner), junit=junit, title=f"merged from {len(shard_dirs)} shards")
+    try:
+        compared = integrity.gather(out, shard_dirs)
+    except integrity.KnownError as e:
+        if known is None:
+            raise MergeError(str(e))
+        compared = []
+    return build(out, sorted(owner), junit=junit, title=f"merged from {len(shard_dirs)} shards",
+                 known=known if known is not None else compared)
 
 
 def _result_bytes(outdir: str, student: str) -> bytes:
