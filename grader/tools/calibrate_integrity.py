@@ -174,8 +174,8 @@ def report_behaviour(out=sys.stdout) -> None:
         config = course_config.grade_config(course_config.load(None))
         options = batch.Options(out=os.path.join(scratch, "out"))
         batch.run(cls, options, config, course_config.fingerprint(config), stream=None)
-        report = integrity.run(options.out, sorted(origin), {s: gradebook.read_result(options.out, s)
-                                                              for s in origin})
+        report = integrity.run(options.out, sorted(origin),
+                               {s: integrity.facts(gradebook.read_result(options.out, s)) for s in origin})
         same = {tuple(sorted((f.student, f.other))) for f in report.findings
                 if f.kind == "same_behaviour" or "same_behaviour" in f.also}
         linked = {(a, b) for group in _behaviour_groups(report) for a, b in itertools.combinations(group, 2)}
