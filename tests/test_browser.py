@@ -144,7 +144,7 @@ MATCH_ORANGE = (255, 216, 168)  # .m0 in summary.html.j2: the first matched regi
 @pytest.fixture(scope="module")
 def summary_page(tmp_path_factory):
     """A summary whose section on similar submissions holds a near copy, shown side by side (no grading)."""
-    from grader.course import integrity
+    from grader.course import integrity, printstore
     from grader.course.summary import Summary
     from grader.tools.copies import renamed
 
@@ -154,7 +154,7 @@ def summary_page(tmp_path_factory):
     with open(original, encoding="utf-8") as f:
         code = f.read()
     (base / "copy.py").write_text(renamed(code))
-    shas = {"alice": integrity.store(out, original), "bob": integrity.store(out, str(base / "copy.py"))}
+    shas = {"alice": printstore.store(out, original), "bob": printstore.store(out, str(base / "copy.py"))}
     report = integrity.run(out, ["alice", "bob"], {s: integrity.Facts(sha) for s, sha in shas.items()})
     assert [(f.student, f.other, f.kind) for f in report.findings] == [("alice", "bob", "near_copy")]
     summary = Summary("browser")

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import REFERENCE, ROOT, STARTER, SUBMISSIONS, grade_file, reference_code
 
-from grader.course import integrity, similarity, sidebyside
+from grader.course import integrity, printstore, similarity, sidebyside
 from grader.course.fingerprints import K, W, fingerprint, winnow
 from grader.judge import signature
 from grader.report import contract, exports, html
@@ -33,7 +33,7 @@ def _independent(name):
 
 @pytest.fixture(scope="module")
 def common():
-    return integrity.common_kgrams()
+    return printstore.common_kgrams()
 
 
 # ---- fingerprints ----------------------------------------------------------------------------------------------
@@ -119,7 +119,7 @@ def _find(files: dict, common, known: dict | None = None):
     prints = {**{k: fingerprint([v]) for k, v in files.items()},
               **{integrity.KNOWN_PREFIX + k: fingerprint([v]) for k, v in (known or {}).items()}}
     subjects = [similarity.Subject(i, np.array(p.kept, dtype=np.int64), p.identical,
-                                   len(similarity.own_tokens(p, common)), known=i.startswith(integrity.KNOWN_PREFIX))
+                                   similarity.own_count(p, common), known=i.startswith(integrity.KNOWN_PREFIX))
                 for i, p in prints.items()]
     return similarity.find(subjects, prints.__getitem__, common)
 
@@ -205,7 +205,7 @@ def test_the_pass_writes_integrity_csv_and_the_flags(tmp_path):
                        ("carol", _independent("batched_einsum"))):
         paths[name] = tmp_path / f"{name}.py"
         paths[name].write_text(code)
-    shas = {n: integrity.store(out, str(p)) for n, p in paths.items()}
+    shas = {n: printstore.store(out, str(p)) for n, p in paths.items()}
     report = integrity.run(out, ["alice", "bob", "carol", "dave"], {**{n: _facts(s) for n, s in shas.items()},
                                                                      "dave": None})
     with open(os.path.join(out, integrity.INTEGRITY), newline="") as f:
@@ -216,22 +216,25 @@ def test_the_pass_writes_integrity_csv_and_the_flags(tmp_path):
     assert report.not_compared == {"dave": "no result"}
     assert integrity.text_of(out, report, "bob").startswith("import numpy as np")
     # Stored by content: storing the same file again writes nothing new.
-    before = sorted(os.listdir(os.path.join(out, integrity.CACHE)))
-    assert integrity.store(out, str(paths["alice"])) == shas["alice"]
-    assert sorted(os.listdir(os.path.join(out, integrity.CACHE))) == before
+    before = sorted(os.listdir(os.path.join(out, printstore.CACHE)))
+    assert printstore.store(out, str(paths["alice"])) == shas["alice"]
+    assert sorted(os.listdir(os.path.join(out, printstore.CACHE))) == before
 
 
-def test_a_stored_record_of_another_method_is_made_again(tmp_path):
+def test_a_stored_record_of_another_method_or_cut_short_is_made_again(tmp_path):
     out, path = str(tmp_path / "out"), tmp_path / "a.py"
     path.write_text(reference_code())
-    sha = integrity.store(out, str(path))
-    record = os.path.join(out, integrity.CACHE, sha + ".json")
+    sha = printstore.store(out, str(path))
+    record = printstore.path_of(out, sha)
     with open(record) as f:
-        data = json.load(f)
-    with open(record, "w") as f:
-        json.dump({**data, "method": "tokens-0"}, f)
-    assert integrity.load(out, sha) is None
-    assert integrity.store(out, str(path)) == sha and integrity.load(out, sha) is not None
+        head, body = f.read().splitlines()
+    header = printstore.load_header(out, sha)
+    assert header.own > similarity.MIN_OWN_TOKENS and len(header.kept) > 20 and printstore.load(out, sha).text
+    for damaged in (json.dumps({**json.loads(head), "method": "tokens-0"}) + "\n" + body + "\n", head[:40]):
+        with open(record, "w") as f:
+            f.write(damaged)
+        assert printstore.load(out, sha) is None and printstore.load_header(out, sha) is None
+        assert printstore.store(out, str(path)) == sha and printstore.load_header(out, sha) == header
 
 
 def test_known_files_are_listed_for_merge_and_checked(tmp_path):

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import REFERENCE, ROOT, STARTER, SUBMISSIONS, run_cli
 
-from grader.course import integrity
+from grader.course import printstore
 from grader.tools import copies
 
 pytestmark = pytest.mark.slow
@@ -135,16 +135,16 @@ def test_learners_see_none_of_it(graded):
 def test_a_rerun_after_one_change_fingerprints_that_file_and_equals_a_clean_run(graded, tmp_path):
     source = shutil.copytree(graded["source"], tmp_path / "class")
     out = shutil.copytree(graded["out"], tmp_path / "out")
-    stored = set(os.listdir(os.path.join(out, integrity.CACHE)))
+    stored = set(os.listdir(os.path.join(out, printstore.CACHE)))
     same = grade(source, out, "--known", graded["known"])
     assert "0 to grade" in same.stderr and flagged(out) == EXPECTED
-    assert set(os.listdir(os.path.join(out, integrity.CACHE))) == stored
+    assert set(os.listdir(os.path.join(out, printstore.CACHE))) == stored
     # dave rewrites his file: carol's copy of it no longer matches anything.
     (tmp_path / "class" / "dave.py").write_text(_independent("outer_products"))
     changed = grade(source, out, "--known", graded["known"])
     assert "1 to grade" in changed.stderr
-    new = set(os.listdir(os.path.join(out, integrity.CACHE))) - stored
-    assert len(new) == 1 and integrity.load(str(out), new.pop()[:-5]) is not None
+    new = set(os.listdir(os.path.join(out, printstore.CACHE))) - stored
+    assert len(new) == 1 and printstore.load(str(out), new.pop()[:-5]) is not None
     clean = grade(source, tmp_path / "clean", "--known", graded["known"])
     assert "0 already graded" in clean.stderr
     assert flagged(out) == flagged(tmp_path / "clean") == [e for e in EXPECTED if e[0] != "carol"]

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from grader import grade
-from grader.course import discover, gradebook, integrity, storage
+from grader.course import discover, gradebook, printstore, storage
 from grader.course.gradebook import REPORT, RESULT
 from grader.grade import GradeConfig
 from grader.judge import reference
@@ -112,7 +112,7 @@ def run(source: str, options: Options, config: GradeConfig, key: str, *, stream:
                       f"and unchanged, {len(todo)} to grade with {jobs} job{'s' if jobs != 1 else ''}")
         interrupted = not _grade_all(todo, options, config, key, jobs, progress)
         if not interrupted:  # while the files are at hand (a zip's are gone after this block)
-            integrity.store_all(options.out, [e.path for e in entries if e.path])
+            printstore.store_all(options.out, [e.path for e in entries if e.path])
     progress.finish()
     if interrupted:
         progress.note(f"Interrupted: {progress.count} of {len(todo)} graded and saved. Run the same command again "
@@ -211,7 +211,7 @@ def grade_entry(entry: discover.Entry, config: GradeConfig, key: str, options: O
     else:
         result = grade.grade_path(entry.path, config, runner=worker_runner())
         with contextlib.suppress(Exception):  # the similarity pass fingerprints the file itself if this fails
-            integrity.store(options.out, entry.path)
+            printstore.store(options.out, entry.path)
     try:
         return write_outputs(entry, result, config, key, options)
     except Exception:  # a grader bug while rendering: the result says so, and the batch goes on

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 K = 15          # tokens per k-gram: shorter runs are too common in this kata to mean anything
 W = 6           # k-grams per winnowing window: every shared run of W + K − 1 = 20 tokens is seen
-METHOD = f"tokens-1 k={K} w={W}"   # changes whenever the fingerprints would: stored prints are then recomputed
+METHOD = f"tokens-2 k={K} w={W}"   # changes whenever the fingerprints would: stored prints are then recomputed
 # The starter's names: everyone's code uses them, and the grader needs them, so renaming them is not an option.
 STARTER_NAMES = frozenset({"SimpleRNN", "W_xh", "W_hh", "W_hy", "b_h", "b_y", "hidden_size", "input_size",
                            "output_size", "forward", "backward", "learning_rate", "np", "numpy"})
@@ -31,7 +31,7 @@ _MARKERS = {tokenize.NEWLINE: ";", tokenize.INDENT: "{", tokenize.DEDENT: "}"}
 # inside stay, as tokens of their own).
 _FSTRING_START = getattr(tokenize, "FSTRING_START", -1)
 _FSTRING_PARTS = {getattr(tokenize, n) for n in ("FSTRING_MIDDLE", "FSTRING_END") if hasattr(tokenize, n)}
-_MASK = (1 << 48) - 1   # hashes fit a JSON number exactly, and a double
+_PRIME, _BASE = (1 << 61) - 1, 1_000_003   # k-gram hashes: 61 bits, then cut to 48 (exact in JSON and a double)
 
 
 @dataclass(frozen=True)
@@ -141,16 +141,23 @@ def _name(name: str, previous: list[str], own: frozenset[str]) -> str:
 
 
 def kgram_hashes(tokens: list[str] | tuple[str, ...], k: int = K) -> list[int]:
-    """The hash of the k tokens starting at each position (len(tokens) − k + 1 of them; [] for fewer tokens)."""
-    ids = [_token_id(t) for t in tokens]
-    out = []
-    for i in range(len(ids) - k + 1):
-        out.append(int.from_bytes(hashlib.blake2b(b"".join(ids[i:i + k]), digest_size=6).digest(), "big"))
+    """The hash of the k tokens starting at each position (len(tokens) − k + 1 of them; [] for fewer tokens): a
+    polynomial rolling hash modulo the prime 2^61 − 1 over each token's own 64-bit digest, cut to 48 bits. The
+    same in every process (no per-process hash seed reaches it)."""
+    ids: dict[str, int] = {}
+    values = [ids.get(t) or ids.setdefault(t, int.from_bytes(hashlib.blake2b(t.encode(), digest_size=8).digest(),
+                                                             "big") % _PRIME) for t in tokens]
+    if len(values) < k:
+        return []
+    top = pow(_BASE, k - 1, _PRIME)
+    h = 0
+    for v in values[:k]:
+        h = (h * _BASE + v) % _PRIME
+    out = [h >> 13]
+    for i in range(k, len(values)):
+        h = ((h - values[i - k] * top) * _BASE + values[i]) % _PRIME
+        out.append(h >> 13)
     return out
-
-
-def _token_id(token: str) -> bytes:
-    return token.encode() + b"\0"
 
 
 def winnow(hashes: list[int] | tuple[int, ...], w: int = W) -> list[int]:
@@ -162,11 +169,13 @@ def winnow(hashes: list[int] | tuple[int, ...], w: int = W) -> list[int]:
     if len(hashes) <= w:
         return [min(hashes)]
     kept, chosen = [], -1
-    for start in range(len(hashes) - w + 1):
-        window = hashes[start:start + w]
-        low = min(window)
-        at = start + max(i for i, h in enumerate(window) if h == low)
-        if at != chosen:
-            kept.append(hashes[at])
-            chosen = at
+    for end in range(w - 1, len(hashes)):
+        start = end - w + 1
+        if chosen < start:  # the window's minimum left it: find the new one (rightmost on ties)
+            window = hashes[start:end + 1]
+            chosen = end - window[::-1].index(min(window))
+            kept.append(hashes[chosen])
+        elif hashes[end] <= hashes[chosen]:
+            chosen = end
+            kept.append(hashes[chosen])
     return kept

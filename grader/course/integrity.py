@@ -2,8 +2,8 @@
 
 Run by every batch after grading, and by `merge` over all shards. For each student it takes the stored result
 (OUTDIR/<student>/result.json: the file's sha256, the score, the behaviour digests) and the file's fingerprints
-(OUTDIR/.integrity/<sha256>.json, written by the grading worker; computed here from the file when missing), adds
-the files of `--known DIR`, and hands them to similarity.find. It writes OUTDIR/integrity.csv and returns what
+(printstore.py: OUTDIR/.integrity/<sha256>.json, written by the grading worker), adds the files of `--known DIR`,
+and hands them to similarity.find. It writes OUTDIR/integrity.csv and returns what
 grades.csv (the `flags` column) and summary.html (clusters, side-by-side views) show.
 
 Fingerprints are stored by the content of the file, so a rerun after one file changed fingerprints that file
@@ -12,32 +12,24 @@ gives. Nothing here reaches a learner's report, results.json or JUnit XML.
 """
 from __future__ import annotations
 
-import ast
 import csv
 import functools
-import hashlib
 import json
 import os
-import shutil
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from grader import ROOT
-from grader.course import storage
-from grader.course.fingerprints import METHOD, Print, fingerprint
-from grader.course.similarity import Finding, Subject, find, own_tokens
-from grader.run.submission import EXTENSIONS, MAX_BYTES, LoadFault, read_submission
+from grader.course import printstore, storage
+from grader.course.fingerprints import Print
+from grader.course.similarity import Finding, Subject, find
+from grader.run.submission import EXTENSIONS
 
-CACHE = ".integrity"             # OUTDIR/.integrity/<sha256>.json: one file's fingerprints
 KNOWN_LIST = "known.json"        # OUTDIR/.integrity/known.json: the known files this run compared with
 INTEGRITY = "integrity.csv"
 FIELDS = ("student", "other", "kind", "similarity", "detail")
 KNOWN_PREFIX = "known:"
-COMMON_FILES = (os.path.join(ROOT, "starter", "simple_rnn.py"),
-                os.path.join(os.path.dirname(os.path.abspath(__file__)), "common_code.txt"))
-REFERENCE = os.path.join(ROOT, "solution", "simple_rnn.py")
 
 
 class KnownError(Exception):
@@ -53,83 +45,18 @@ class Report:
     clusters: list[list[str]] = field(default_factory=list)
     not_compared: dict[str, str] = field(default_factory=dict)
     shas: dict[str, str] = field(default_factory=dict)    # id → the sha256 its fingerprints are stored under
+    verified: int = 0                                     # pairs compared in full
 
 
-# ---- fingerprints on disk ------------------------------------------------------------------------------------
-
-def _record_path(out: str, sha256: str) -> str:
-    return os.path.join(out, CACHE, f"{sha256}.json")
-
-
-def store(out: str, path: str) -> str | None:
-    """Fingerprint the submission file at `path` into OUTDIR/.integrity/ unless its content already is (in a
-    grading worker, right after grading). Returns the file's sha256, or None when it can't be read as code."""
-    try:
-        with open(path, "rb") as f:
-            sha = hashlib.sha256(f.read(MAX_BYTES + 1)).hexdigest()  # as read_submission computes it
-    except OSError:
-        return None
-    if _is_stored(out, sha):
-        return sha
-    source = read_submission(path)
-    if isinstance(source, LoadFault):
-        return None
-    p = fingerprint([c.code for c in source.chunks])
-    storage.write_text(_record_path(out, source.sha256), json.dumps(
-        {"method": METHOD, "text": p.text, "starts": p.starts, "ends": p.ends, "kgrams": p.kgrams, "kept": p.kept,
-         "identical": p.identical}, separators=(",", ":")))
-    return source.sha256
-
-
-def store_all(out: str, paths: list[str]) -> None:
-    """Make sure every file in `paths` has its fingerprints stored (after a batch's grading, for those whose
-    result was kept from an earlier run, or whose worker could not store them)."""
-    for path in paths:
-        store(out, path)
-
-
-def _is_stored(out: str, sha256: str) -> bool:
-    """Stored by this version of the method (records start with it; read no further)."""
-    try:
-        with open(_record_path(out, sha256), encoding="utf-8") as f:
-            return f.read(len(_HEAD)) == _HEAD
-    except OSError:
-        return False
-
-
-_HEAD = json.dumps({"method": METHOD}, separators=(",", ":"))[:-1]
-
-
-def load(out: str, sha256: str) -> Print | None:
-    """The stored fingerprints of the file with this content, or None (absent, unreadable, or taken by another
-    version of the method)."""
-    try:
-        with open(_record_path(out, sha256), encoding="utf-8") as f:
-            d = json.load(f)
-        if d.get("method") != METHOD:
-            return None
-        return Print(d["text"], tuple(d["starts"]), tuple(d["ends"]), tuple(d["kgrams"]), tuple(d["kept"]),
-                     d["identical"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
+# ---- shards ------------------------------------------------------------------------------------------------
 
 def gather(out: str, shard_dirs: list[str]) -> list[dict[str, str]]:
-    """For merge: bring the shards' stored fingerprints into `out` (named by content, so two shards never
-    disagree). Returns the known files the shards were compared with (their KNOWN_LIST); raises KnownError when
-    the shards' lists differ."""
+    """For merge: bring the shards' stored fingerprints into `out`. Returns the known files the shards were
+    compared with (their KNOWN_LIST); raises KnownError when the shards' lists differ."""
     lists = []
     for shard in shard_dirs:
-        src, dst = os.path.join(shard, CACHE), os.path.join(out, CACHE)
+        printstore.copy_from(shard, out)
         lists.append(read_known_list(shard))
-        if not os.path.isdir(src) or os.path.abspath(src) == os.path.abspath(dst):
-            continue
-        os.makedirs(dst, exist_ok=True)
-        for name in sorted(os.listdir(src)):
-            if name.endswith(".json") and name != KNOWN_LIST and not os.path.exists(os.path.join(dst, name)):
-                tmp = os.path.join(dst, ".tmp-" + name)
-                shutil.copyfile(os.path.join(src, name), tmp)
-                os.replace(tmp, os.path.join(dst, name))
     if any(entries != lists[0] for entries in lists):
         names = sorted({e["name"] for entries in lists for e in entries})
         raise KnownError(f"the shards were compared with different known files ({', '.join(names) or 'none'}); "
@@ -169,41 +96,23 @@ def _remember_known(out: str, known: str | list[dict[str, str]] | None) -> list[
     if isinstance(known, str):
         entries = []
         for name, path in known_files(known):
-            sha = store(out, path)
+            sha = printstore.store(out, path)
             if sha:
                 entries.append({"name": name, "sha256": sha})
     else:
         entries = list(known or [])
-    storage.write_text(os.path.join(out, CACHE, KNOWN_LIST), json.dumps(entries, indent=1) + "\n")
+    storage.write_text(os.path.join(out, printstore.CACHE, KNOWN_LIST), json.dumps(entries, indent=1) + "\n")
     return entries
 
 
 def read_known_list(out: str) -> list[dict[str, str]]:
     """The known files a run of OUTDIR compared with ([] when it used none, or was made before this list)."""
     try:
-        with open(os.path.join(out, CACHE, KNOWN_LIST), encoding="utf-8") as f:
+        with open(os.path.join(out, printstore.CACHE, KNOWN_LIST), encoding="utf-8") as f:
             entries = json.load(f)
         return [e for e in entries if isinstance(e, dict) and {"name", "sha256"} <= set(e)]
     except (OSError, ValueError, TypeError):
         return []
-
-
-# ---- what every submission shares ---------------------------------------------------------------------------
-
-def common_kgrams() -> frozenset[int]:
-    """The k-grams no flag may rest on: the starter's, the reference's skeleton's (its code with forward's and
-    backward's bodies taken out) and the kata's common lines (common_code.txt)."""
-    texts = []
-    for path in COMMON_FILES:
-        with open(path, encoding="utf-8") as f:
-            texts.append(f.read())
-    with open(REFERENCE, encoding="utf-8") as f:
-        tree = ast.parse(f.read())
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef) and node.name in ("forward", "backward"):
-            node.body = [ast.Pass()]
-    texts.append(ast.unparse(tree))
-    return frozenset(h for text in texts for h in fingerprint([text]).kgrams)
 
 
 # ---- the pass ------------------------------------------------------------------------------------------------
@@ -230,32 +139,32 @@ def run(out: str, students: list[str], known_facts: dict[str, Facts | None], *,
     stored ones); write OUTDIR/integrity.csv. `known_facts`: each student's Facts (None when the result is
     missing); their fingerprints are read from the store (store_all). Only compact Subjects stay in memory:
     full fingerprints are read back for the pairs verified. Returns the Report."""
-    common = common_kgrams()
     subjects, report = [], Report()
     for student in students:
         f = known_facts.get(student)
-        p = load(out, f.sha256) if f and f.sha256 else None
-        if f is None or p is None:
+        h = printstore.load_header(out, f.sha256) if f and f.sha256 else None
+        if f is None or h is None:
             report.not_compared[student] = "no code to compare" if f else "no result"
             continue
         report.shas[student] = f.sha256
-        subjects.append(Subject(student, np.array(p.kept, dtype=np.int64), p.identical,
-                                len(own_tokens(p, common)), f.behaviour, f.failing))
+        subjects.append(Subject(student, np.array(h.kept, dtype=np.int64), h.identical, h.own, f.behaviour,
+                                f.failing))
     for entry in _remember_known(out, known):
-        p = load(out, entry["sha256"])
-        if p is not None:
+        h = printstore.load_header(out, entry["sha256"])
+        if h is not None:
             ident = KNOWN_PREFIX + entry["name"]
             report.shas[ident] = entry["sha256"]
-            subjects.append(Subject(ident, np.array(p.kept, dtype=np.int64), p.identical,
-                                    len(own_tokens(p, common)), known=True))
+            subjects.append(Subject(ident, np.array(h.kept, dtype=np.int64), h.identical, h.own, known=True))
 
     @functools.lru_cache(maxsize=64)
     def fetch(ident: str) -> Print:
-        found = load(out, report.shas[ident])
+        found = printstore.load(out, report.shas[ident])
         assert found is not None, ident  # read a moment ago
         return found
 
-    report.findings = find(subjects, fetch, common)
+    counts: dict[str, int] = {}
+    report.findings = find(subjects, fetch, printstore.common_kgrams(), counts)
+    report.verified = counts.get("verified", 0)
     _write_csv(out, report.findings)
     report.flags = flags_by_student(report.findings)
     report.clusters = clusters(report.findings)
@@ -264,7 +173,7 @@ def run(out: str, students: list[str], known_facts: dict[str, Facts | None], *,
 
 def text_of(out: str, report: Report, ident: str) -> str:
     """The code of a compared student or known file, as the pass saw it ("" when it is not stored)."""
-    p = load(out, report.shas.get(ident, "")) if ident in report.shas else None
+    p = printstore.load(out, report.shas[ident]) if ident in report.shas else None
     return p.text if p else ""
 
 

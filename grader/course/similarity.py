@@ -24,6 +24,7 @@ shares enough of their hashes, however common.
 from __future__ import annotations
 
 import collections
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
@@ -82,17 +83,19 @@ def candidate_cap(n: int) -> int:
     return max(CAP_MIN, math.ceil(CAP_FRACTION * n))
 
 
-def find(subjects: list[Subject], load: Callable[[str], Print], common: frozenset[int]) -> list[Finding]:
+def find(subjects: list[Subject], load: Callable[[str], Print], common: frozenset[int],
+         counts: dict[str, int] | None = None) -> list[Finding]:
     """Every flagged pair among `subjects` (students and known files, in any order), sorted by (student, other).
     `load(id)` gives a subject's full Print for verification; `common` the k-gram hashes every submission may
-    share (the starter's and the common code's)."""
+    share (the starter's and the common code's). `counts["verified"]`, when given, counts the pairs compared in
+    full."""
     students = sorted((s for s in subjects if not s.known), key=lambda s: s.id)
     known = sorted((s for s in subjects if s.known), key=lambda s: s.id)
     eligible = [s for s in students if s.own_tokens >= MIN_OWN_TOKENS]
     groups = _identical_groups(eligible)
     reps = [g[0] for g in groups]
     index = _Index([s.kept for s in reps], common)
-    verify = _Verifier(load, common)
+    verify = _Verifier(load, common, counts if counts is not None else {})
     found: list[Finding] = []
     for g in groups:
         found += [Finding(g[0].id, s.id, "identical", 1.0, "the same program once comments, docstrings and layout "
@@ -159,8 +162,8 @@ class _Index:
     numpy arrays, so memory grows with the hashes (about 8 bytes × 2 per hash), never with pairs."""
 
     def __init__(self, kept: list[np.ndarray], common: frozenset[int]):
-        self.shared = np.fromiter(common, dtype=np.int64, count=len(common))
-        self.sets = [np.setdiff1d(ks, self.shared) for ks in kept]  # sorted, unique
+        self.shared = _array(common)
+        self.sets = [np.unique(ks[~_held(ks, self.shared)]) for ks in kept]
         hashes = np.concatenate(self.sets) if self.sets else np.zeros(0, np.int64)
         owners = np.concatenate([np.full(len(s), i, np.int32) for i, s in enumerate(self.sets)]) \
             if self.sets else np.zeros(0, np.int32)
@@ -173,9 +176,10 @@ class _Index:
         if cap is not None:
             keep = hi - lo <= cap
             lo, hi = lo[keep], hi[keep]
-        if not len(lo):
-            return np.zeros(0, np.int32)
-        return self.owners[np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)])]
+        lengths = hi - lo
+        # Every position from lo to hi of each hash, in one go: lo repeated, plus 0, 1, ... within each run.
+        steps = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        return self.owners[np.repeat(lo, lengths) + steps]
 
     def candidates(self, share: float, *, capped: int) -> Iterable[tuple[int, int]]:
         """Pairs (i, j), i < j, sharing at least `share` of the smaller one's hashes, leaving out hashes held by
@@ -183,14 +187,16 @@ class _Index:
         sizes = np.array([len(s) for s in self.sets])
         for i, mine in enumerate(self.sets):
             holders = self._holders(mine, capped)
-            others, shared = np.unique(holders[holders > i], return_counts=True)
+            counts = np.bincount(holders[holders > i])
+            others = np.flatnonzero(counts)
+            shared = counts[others]
             need = np.maximum(1, share * np.minimum(sizes[i], sizes[others]))
             for j in others[shared >= need]:
                 yield i, int(j)
 
     def matches(self, kept: np.ndarray, share: float) -> list[int]:
         """Subjects sharing at least `share` of the smaller side's hashes with `kept`, every posting counted."""
-        mine = np.setdiff1d(kept, self.shared)
+        mine = np.unique(kept[~_held(kept, self.shared)])
         others, shared = np.unique(self._holders(mine, None), return_counts=True)
         sizes = np.array([len(self.sets[j]) for j in others], dtype=float)
         need = np.maximum(1, share * np.minimum(len(mine), sizes))
@@ -199,39 +205,68 @@ class _Index:
 
 @dataclass(frozen=True)
 class Score:
-    """How much of two files match: the share of each one's own tokens found in the other, the matching own
-    tokens on the side with fewer, and the runs (start in a, start in b, tokens)."""
+    """How much of two files match: the share of each one's own tokens that lie in a k-gram the other holds
+    somewhere, and the matching own tokens on the side with fewer."""
     share_a: float
     share_b: float
     matched: int
-    runs: tuple[tuple[int, int, int], ...]
 
     @property
     def similarity(self) -> float:
         return max(self.share_a, self.share_b)
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """A Print's arrays for comparisons, computed once: its k-grams, which are not common, its own tokens, and
+    its distinct uncommon k-grams sorted (to look others' up in)."""
+    print: Print
+    kgrams: np.ndarray
+    uncommon: np.ndarray   # per k-gram: not a common one
+    own: np.ndarray        # per token: the author's own
+    lookup: np.ndarray
+
+
+def _prepare(p: Print, common: frozenset[int]) -> _Prepared:
+    kgrams = np.asarray(p.kgrams, dtype=np.int64)
+    uncommon = ~_held(kgrams, _array(common))
+    return _Prepared(p, kgrams, uncommon, ~_spread(~uncommon, len(p.starts)), np.unique(kgrams[uncommon]))
+
+
 def score(a: Print, b: Print, common: frozenset[int]) -> Score:
     """The exact comparison of two Prints: every k-gram, not only the winnowed ones."""
-    runs = matching_runs(a.kgrams, b.kgrams, common)
-    own_a, own_b = own_tokens(a, common), own_tokens(b, common)
-    cover_a = _covered(a.kgrams, set(b.kgrams) - common, own_a)
-    cover_b = _covered(b.kgrams, set(a.kgrams) - common, own_b)
-    return Score(cover_a / max(1, len(own_a)), cover_b / max(1, len(own_b)), min(cover_a, cover_b), tuple(runs))
+    return _score(_prepare(a, common), _prepare(b, common))
+
+
+def _score(a: _Prepared, b: _Prepared) -> Score:
+    cover_a = int((_spread(_held(a.kgrams, b.lookup) & a.uncommon, len(a.own)) & a.own).sum())
+    cover_b = int((_spread(_held(b.kgrams, a.lookup) & b.uncommon, len(b.own)) & b.own).sum())
+    return Score(cover_a / max(1, int(a.own.sum())), cover_b / max(1, int(b.own.sum())), min(cover_a, cover_b))
+
+
+def _held(values: np.ndarray, sorted_unique: np.ndarray) -> np.ndarray:
+    """For each value: whether `sorted_unique` holds it."""
+    if not len(sorted_unique):
+        return np.zeros(len(values), bool)
+    at = np.minimum(np.searchsorted(sorted_unique, values), len(sorted_unique) - 1)
+    return sorted_unique[at] == values
 
 
 class _Verifier:
-    """Scores candidate pairs and turns those above a threshold into findings."""
+    """Scores candidate pairs and turns those above a threshold into findings, with the matched regions."""
 
-    def __init__(self, load: Callable[[str], Print], common: frozenset[int]):
-        self.load, self.common = load, common
+    def __init__(self, load: Callable[[str], Print], common: frozenset[int], counts: dict[str, int]):
+        self.common, self.counts = common, counts
+        self.prepared = functools.lru_cache(maxsize=64)(lambda ident: _prepare(load(ident), common))
 
     def pair(self, a: str, b: str, kind: str, threshold: float) -> Finding | None:
-        pa, pb = self.load(a), self.load(b)
-        s = score(pa, pb, self.common)
+        self.counts["verified"] = self.counts.get("verified", 0) + 1
+        pa, pb = self.prepared(a), self.prepared(b)
+        s = _score(pa, pb)
         if s.similarity < threshold or s.matched < MIN_MATCHED_TOKENS:
             return None
-        regions = _regions(s.runs, pa, pb, own_tokens(pa, self.common), own_tokens(pb, self.common))
+        runs = matching_runs(pa.print.kgrams, pb.print.kgrams, self.common)
+        regions = _regions(runs, pa.print, pb.print, pa.own, pb.own)
         where = "the known file" if kind == "known_source" else b
         detail = (f"{100 * s.share_a:.0f} % of {a}'s own code and {100 * s.share_b:.0f} % of {where}'s match, "
                   f"in {len(regions)} region{'s' if len(regions) != 1 else ''}: " +
@@ -240,13 +275,24 @@ class _Verifier:
         return Finding(a, b, kind, round(s.similarity, 3), detail, regions)
 
 
-def own_tokens(p: Print, common: frozenset[int]) -> set[int]:
-    """Positions of the tokens of `p` that no common k-gram covers."""
-    covered = set()
-    for pos, h in enumerate(p.kgrams):
-        if h in common:
-            covered.update(range(pos, pos + K))
-    return set(range(len(p.starts))) - covered
+def own_count(p: Print, common: frozenset[int]) -> int:
+    """How many tokens of `p` are its author's own: covered by no common k-gram."""
+    return int(_prepare(p, common).own.sum())
+
+
+def _spread(starts: np.ndarray, n_tokens: int) -> np.ndarray:
+    """The tokens covered by the k-grams that start where `starts` is True (K tokens from each)."""
+    edges = np.zeros(n_tokens + 1, np.int32)
+    at = np.flatnonzero(starts)
+    edges[at] += 1
+    edges[at + K] -= 1
+    return np.cumsum(edges[:-1]) > 0
+
+
+@functools.lru_cache(maxsize=4)
+def _array(common: frozenset[int]) -> np.ndarray:
+    """The hashes, sorted (for _held)."""
+    return np.sort(np.fromiter(common, dtype=np.int64, count=len(common)))
 
 
 def matching_runs(a: tuple[int, ...], b: tuple[int, ...], common: frozenset[int]) -> list[tuple[int, int, int]]:
@@ -279,27 +325,17 @@ def matching_runs(a: tuple[int, ...], b: tuple[int, ...], common: frozenset[int]
     return sorted(taken)
 
 
-def _covered(kgrams: tuple[int, ...], found: set[int], own: set[int]) -> int:
-    """How many of the `own` tokens lie in a k-gram that the other file holds somewhere (a stretch copied twice
-    counts twice, once where each copy is)."""
-    seen: set[int] = set()
-    for p, h in enumerate(kgrams):
-        if h in found:
-            seen.update(range(p, p + K))
-    return len(seen & own)
-
-
-def _regions(runs: tuple[tuple[int, int, int], ...], a: Print, b: Print, own_a: set[int],
-             own_b: set[int]) -> list[Region]:
+def _regions(runs: list[tuple[int, int, int]], a: Print, b: Print, own_a: np.ndarray,
+             own_b: np.ndarray) -> list[Region]:
     """The runs as line ranges, in the order of the student's file, each trimmed to its own tokens (a run may
     begin or end in the starter's lines). Runs that follow one another on both sides, with nothing of either
     file's own between them (the common code that interrupts a run), or on adjacent lines, become one region."""
     spans: list[list[int]] = []   # [first in a, last in a, first in b, last in b], token positions
     for p, q, n in runs:
-        mine = [i for i in range(p, p + n) if i in own_a]
-        if not mine:
+        mine = np.flatnonzero(own_a[p:p + n]) + p
+        if not len(mine):
             continue
-        span = [mine[0], mine[-1], q + mine[0] - p, q + mine[-1] - p]
+        span = [int(mine[0]), int(mine[-1]), q + int(mine[0]) - p, q + int(mine[-1]) - p]
         if spans and _joins(spans[-1], span, own_a, own_b):
             spans[-1][1], spans[-1][3] = max(spans[-1][1], span[1]), max(spans[-1][3], span[3])
         else:
@@ -316,10 +352,9 @@ def _regions(runs: tuple[tuple[int, int, int], ...], a: Print, b: Print, own_a: 
     return regions
 
 
-def _joins(before: list[int], after: list[int], own_a: set[int], own_b: set[int]) -> bool:
+def _joins(before: list[int], after: list[int], own_a: np.ndarray, own_b: np.ndarray) -> bool:
     """`after` continues `before` on both sides: it starts no earlier, and only common code (or nothing) lies
     between them in either file."""
     if after[0] < before[0] or after[2] < before[2]:
         return False
-    return not any(i in own_a for i in range(before[1] + 1, after[0])) and \
-        not any(i in own_b for i in range(before[3] + 1, after[2]))
+    return not own_a[before[1] + 1:after[0]].any() and not own_b[before[3] + 1:after[2]].any()

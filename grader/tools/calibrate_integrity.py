@@ -26,7 +26,7 @@ import tempfile
 from dataclasses import dataclass
 
 from grader import ROOT
-from grader.course import integrity, similarity
+from grader.course import integrity, printstore, similarity
 from grader.course.fingerprints import Print, fingerprint
 from grader.tools.copies import TRANSFORMS
 
@@ -99,7 +99,7 @@ def through_the_pass(files: dict[tuple[str, str], str], common: frozenset[int]) 
     """The corpus as one class through similarity.find: a pair is flagged (similarity 1) when the pass puts its
     two files in one cluster."""
     prints = {f"{a}~{b}": fingerprint([code]) for (a, b), code in files.items()}
-    subjects = [similarity.Subject(i, _array(p.kept), p.identical, len(similarity.own_tokens(p, common)))
+    subjects = [similarity.Subject(i, _array(p.kept), p.identical, similarity.own_count(p, common))
                 for i, p in prints.items()]
     found = similarity.find(subjects, prints.__getitem__, common)
     cluster_of = {x: n for n, group in enumerate(integrity.clusters(found)) for x in group}
@@ -119,7 +119,7 @@ def _array(values):
 
 def report_code(out=sys.stdout) -> None:
     files = corpus()
-    common = integrity.common_kgrams()
+    common = printstore.common_kgrams()
     pairs = scored_pairs(files, common)
     n_orig = len(originals())
     positives = [p for p in pairs if p.positive]
