@@ -11,6 +11,7 @@ import shutil
 import pytest
 
 from conftest import REFERENCE, ROOT, STARTER, SUBMISSIONS, run_cli
+from test_batch import make_class
 
 from grader.course import printstore
 from grader.tools import copies
@@ -53,15 +54,6 @@ STUDENTS = sorted(n.split("/")[0].removesuffix(".py") for n in CLASS)
 EXPECTED = [("alice", "bob", "identical"), ("carol", "dave", "near_copy"),
             ("erin", "known:published.py", "known_source"), ("frank", "gina", "same_behaviour")]
 KIND_WORDS = ("identical", "near_copy", "known_source", "same_behaviour", "worth a look", "integrity")
-
-
-def make_class(folder, files):
-    for name, text in files.items():
-        path = os.path.join(folder, name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
-    return str(folder)
 
 
 def grade(source, out, *extra):

@@ -30,19 +30,7 @@ INDEPENDENT = os.path.join(ROOT, "tests", "integrity", "independent")
 BLOCK_LINES = 4
 COPIES_EVERY = 20
 
-_HEAD = '''import numpy as np
-
-
-class SimpleRNN:
-    def __init__(self, input_size, hidden_size, output_size):
-        self.hidden_size = hidden_size
-        self.W_xh = np.random.randn(hidden_size, input_size) * 0.01
-        self.W_hh = np.random.randn(hidden_size, hidden_size) * 0.01
-        self.W_hy = np.random.randn(output_size, hidden_size) * 0.01
-        self.b_h = np.zeros((hidden_size, 1))
-        self.b_y = np.zeros((output_size, 1))
-
-'''
+STARTER = os.path.join(ROOT, "starter", "simple_rnn.py")
 
 # In a fresh process: the pass over the stored fingerprints, its time and the process's peak memory.
 _RUNNER = """
@@ -101,6 +89,8 @@ def make_class(folder: str, n: int, seed: int = 0) -> None:
     shape; one in COPIES_EVERY a renamed copy of an earlier submission."""
     rng = random.Random(seed)
     pool = blocks()
+    with open(STARTER, encoding="utf-8") as f:
+        head = f.read().split("    def forward")[0]  # the import, the class and its __init__
     os.makedirs(folder, exist_ok=True)
     texts: list[str] = []
     for i in range(n):
@@ -108,7 +98,7 @@ def make_class(folder: str, n: int, seed: int = 0) -> None:
             text = renamed(texts[rng.randrange(i)]) + f"\n# submitted by student {i}\n"
         else:
             body = [textwrap.indent(_varied(rng.choice(pool), rng), " " * 8) for _ in range(7)]
-            text = (_HEAD + "    def forward(self, x):\n" + "\n".join(body[:3]) +
+            text = (head + "    def forward(self, x):\n" + "\n".join(body[:3]) +
                     "\n\n    def backward(self, x, y, learning_rate):\n" + "\n".join(body[3:]) + "\n")
         texts.append(text)
         with open(os.path.join(folder, f"s{i:04d}.py"), "w", encoding="utf-8") as f:
