@@ -264,7 +264,8 @@ def _batch(args: argparse.Namespace, course, config) -> int:
         counts = ", ".join(f"{n} {status}" for status, n in sorted(outcome.tally.by_status.items()))
         print(f"{outcome.total} submissions ({counts}); graded now: {outcome.graded}, kept: {outcome.reused}.\n"
               f"Gradebook: {os.path.join(args.out, 'grades.csv')}\n"
-              f"Summary: {os.path.join(args.out, 'summary.html')}")
+              f"Summary: {os.path.join(args.out, 'summary.html')}\n"
+              f"Similar submissions: {os.path.join(args.out, 'integrity.csv')}")
     return EXIT_OK
 
 

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from conftest import REFERENCE, ROOT, STARTER, SUBMISSIONS, grade_file, reference_code
+from conftest import REFERENCE, ROOT, STARTER, SUBMISSIONS, grade_file, reference_code, run_cli
 
 from grader.course import integrity, printstore, similarity, sidebyside
 from grader.course.fingerprints import K, W, fingerprint, winnow
@@ -172,12 +172,16 @@ def test_a_pair_flagged_twice_is_one_row_naming_both_kinds():
 
 
 def test_hashes_held_by_many_propose_no_candidates():
-    sets = [np.array([1, 2, 3, 100 + i], dtype=np.int64) for i in range(6)] + [np.array([1, 2, 3, 100], np.int64)]
+    def hashes(*values):
+        return np.array(values, dtype=np.int64) << 20  # 48-bit hashes, as fingerprints make them
+
+    sets = [hashes(1, 2, 3, 100 + i) for i in range(6)] + [hashes(1, 2, 3, 100)]
     index = similarity._Index(sets, frozenset())
     # 1, 2, 3 are held by all seven: with a cap of 6 only the rare 100 proposes (0, 6).
     assert list(index.candidates(0.25, capped=6)) == [(0, 6)]
     assert len(list(index.candidates(0.25, capped=7))) == 21  # positive control: without the cap, every pair
-    assert index.matches(np.array([1, 2, 3], np.int64), 0.5) == list(range(7))
+    assert index.matches(hashes(1, 2, 3), 0.5) == list(range(7))
+    assert similarity._Index(sets, frozenset(int(h) for h in hashes(1, 2, 3))).matches(hashes(1, 2, 3), 0.5) == []
 
 
 def test_the_corpus_separates_copies_from_independent_work(common):
@@ -308,9 +312,30 @@ def test_a_side_by_side_view_marks_the_same_regions_in_the_same_colour():
     f = similarity.Finding("a", "b", "near_copy", 0.9, "d",
                            [similarity.Region((2, 3), (5, 6)), similarity.Region((5, 5), (1, 1))])
     view = sidebyside.pair_view(f, "l1\nl2\nl3\nl4\nl5", "r1\nr2\nr3\nr4\nr5\nr6")
-    assert [r["mark"] for r in view["left"]] == [None, 0, 0, None, 1]
-    assert [r["mark"] for r in view["right"]] == [1, None, None, None, 0, 0]
+    assert view["left"][1] == (2, "l2", 0)
+    assert [mark for _, _, mark in view["left"]] == [None, 0, 0, None, 1]
+    assert [mark for _, _, mark in view["right"]] == [1, None, None, None, 0, 0]
     same = sidebyside.pair_view(similarity.Finding("a", "b", "same_behaviour", 1.0, "d"), "x\ny", "z")
-    assert all(r["mark"] is None for r in same["left"] + same["right"])
+    assert all(mark is None for _, _, mark in same["left"] + same["right"])
     whole = sidebyside.pair_view(similarity.Finding("a", "b", "identical", 1.0, "d"), "x\ny", "z")
-    assert all(r["mark"] == 0 for r in whole["left"] + whole["right"])
+    assert all(mark == 0 for _, _, mark in whole["left"] + whole["right"])
+
+
+# ---- the command line ---------------------------------------------------------------------------------------
+
+def test_known_usage_errors(tmp_path):
+    cls = tmp_path / "class"
+    cls.mkdir()
+    (cls / "a.py").write_text("x = 1\n")
+    missing = run_cli(str(cls), "--out", str(tmp_path / "o"), "--known", str(tmp_path / "nope"))
+    assert missing.returncode == 2 and f"--known: {tmp_path / 'nope'}: not a folder" in missing.stderr
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "course.toml").write_text('[integrity]\nknown = "empty"\n')
+    empty = run_cli(str(cls), "--out", str(tmp_path / "o"), "--config", str(tmp_path / "course.toml"))
+    assert empty.returncode == 2 and "course.toml: integrity.known: " in empty.stderr and \
+        "no .py or .ipynb file in it" in empty.stderr
+    one = run_cli(str(cls / "a.py"), "--known", str(tmp_path / "empty"))
+    assert one.returncode == 2 and "--known is for a class" in one.stderr
+    merged = run_cli("merge", "--out", str(tmp_path / "m"), str(cls), "--known", str(tmp_path / "nope"))
+    assert merged.returncode == 2 and "--known: " in merged.stderr and "not a folder" in merged.stderr
+    assert not (tmp_path / "o").exists() and not (tmp_path / "m").exists()

@@ -2,8 +2,8 @@
 
 OUTDIR/<student>/result.json is the record of each grading (written atomically by batch.py). From those files,
 `build` writes OUTDIR/grades.csv, OUTDIR/summary.html, OUTDIR/integrity.csv (integrity.py) and, when asked, a
-JUnit XML file; only compact per-student figures (a score, a few ids, a gradebook line) stay in memory, so a
-class of thousands costs about what a class of ten does. `merge` does the same over the outputs of several
+JUnit XML file; only compact per-student figures (a score, a few ids, a digest) stay in memory, so a class of
+thousands costs about what a class of ten does. `merge` does the same over the outputs of several
 shards.
 """
 from __future__ import annotations
@@ -12,6 +12,7 @@ import csv
 import json
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -82,26 +83,29 @@ def build(outdir: str, students: Iterable[str], *, junit: str | None = None, tit
     groups = _groups(first) if first else []
     summary, tally = Summary(title), Tally()
     writer = JUnitWriter(junit) if junit else None
-    lines, facts = [], {}
-    for student in students:
-        d = read_result(outdir, student)
-        lines.append(grade_row(student, d, groups))
-        facts[student] = integrity.facts(d)
-        summary.add(student, d)
-        tally.total += 1
-        status = d["status"] if d else "missing"
-        tally.by_status[status] = tally.by_status.get(status, 0) + 1
-        if writer and d is not None:
-            writer.add(d, student)
-    if writer:
-        writer.close()
-    report = integrity.run(outdir, students, facts, known=known)
-    with storage.replacing(os.path.join(outdir, GRADES)) as f:
-        rows = csv.writer(f, lineterminator="\n")
-        rows.writerow(list(GRADE_FIELDS) + [f"points_{g}" for g in groups])
-        for row in lines:
-            row[FLAGS_AT] = report.flags.get(row[0], "")
-            rows.writerow(row)
+    facts = {}
+    # The lines wait in a scratch file for their `flags`, known only once the pass has seen every student.
+    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="", dir=outdir) as lines:
+        for student in students:
+            d = read_result(outdir, student)
+            csv.writer(lines, lineterminator="\n").writerow(grade_row(student, d, groups))
+            facts[student] = integrity.facts(d)
+            summary.add(student, d)
+            tally.total += 1
+            status = d["status"] if d else "missing"
+            tally.by_status[status] = tally.by_status.get(status, 0) + 1
+            if writer and d is not None:
+                writer.add(d, student)
+        if writer:
+            writer.close()
+        report = integrity.run(outdir, students, facts, known=known)
+        lines.seek(0)
+        with storage.replacing(os.path.join(outdir, GRADES)) as f:
+            rows = csv.writer(f, lineterminator="\n")
+            rows.writerow(list(GRADE_FIELDS) + [f"points_{g}" for g in groups])
+            for row in csv.reader(lines):
+                row[FLAGS_AT] = report.flags.get(row[0], "")
+                rows.writerow(row)
     summary.integrity(report, outdir)
     storage.write_text(os.path.join(outdir, SUMMARY), summary.to_html())
     return tally

@@ -2,7 +2,7 @@
 
 Run by every batch after grading, and by `merge` over all shards. For each student it takes the stored result
 (OUTDIR/<student>/result.json: the file's sha256, the score, the behaviour digests) and the file's fingerprints
-(printstore.py: OUTDIR/.integrity/<sha256>.json, written by the grading worker), adds the files of `--known DIR`,
+(printstore.py: OUTDIR/_integrity/<sha256>.json, written by the grading worker), adds the files of `--known DIR`,
 and hands them to similarity.find. It writes OUTDIR/integrity.csv and returns what
 grades.csv (the `flags` column) and summary.html (clusters, side-by-side views) show.
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from grader.course.fingerprints import Print
 from grader.course.similarity import Finding, Subject, find
 from grader.run.submission import EXTENSIONS
 
-KNOWN_LIST = "known.json"        # OUTDIR/.integrity/known.json: the known files this run compared with
+KNOWN_LIST = "known.json"        # OUTDIR/_integrity/known.json: the known files this run compared with
 INTEGRITY = "integrity.csv"
 FIELDS = ("student", "other", "kind", "similarity", "detail")
 KNOWN_PREFIX = "known:"
@@ -190,7 +191,7 @@ def behaviour_key(d: dict[str, Any] | None) -> str:
     digests = d.get("behaviour") or {}
     if not digests or not all(digests.values()):
         return ""
-    return json.dumps(digests, sort_keys=True)
+    return hashlib.sha256(json.dumps(digests, sort_keys=True).encode()).hexdigest()
 
 
 def failing_checks(d: dict[str, Any] | None) -> tuple[str, ...]:

@@ -1,4 +1,4 @@
-"""The store of fingerprints: OUTDIR/.integrity/<sha256>.json, one file's fingerprints named by its content.
+"""The store of fingerprints: OUTDIR/_integrity/<sha256>.json, one file's fingerprints named by its content.
 
 A grading worker stores each submission's fingerprints right after grading it; the similarity pass reads them
 back. Named by content, a record never goes stale and two shards never disagree about one, and a rerun after one
@@ -23,7 +23,7 @@ from grader.course.fingerprints import METHOD, Print, fingerprint
 from grader.course.similarity import own_count
 from grader.run.submission import MAX_BYTES, LoadFault, read_submission
 
-CACHE = ".integrity"
+CACHE = "_integrity"  # no student id starts with "_" (discover._clean_id); no dot: CI uploads skip hidden folders
 COMMON_FILES = (os.path.join(ROOT, "starter", "simple_rnn.py"),
                 os.path.join(os.path.dirname(os.path.abspath(__file__)), "common_code.txt"))
 REFERENCE = os.path.join(ROOT, "solution", "simple_rnn.py")

@@ -9,7 +9,7 @@ from typing import Any, Callable
 from grader.course.integrity import KNOWN_PREFIX, Report
 from grader.course.similarity import Finding
 
-MAX_VIEWS = 40          # side-by-side views in the page; integrity.csv has every pair
+MAX_VIEWS = 30          # side-by-side views in the page; integrity.csv has every pair
 MAX_PAIRS = 300         # pairs listed in the page
 OPEN_VIEWS = 3          # views shown unfolded
 COLOURS = 6             # region colours, reused in turn
@@ -45,7 +45,7 @@ def section(report: Report, text_of: Callable[[str], str]) -> dict[str, Any]:
 
 
 def pair_view(f: Finding, left: str, right: str) -> dict[str, Any]:
-    """Both files line by line: [{"n": line number, "text": the line, "mark": colour index or None}] each side.
+    """Both files line by line: [(line number, the line, colour index or None)] each side.
     An identical pair is marked whole; a pair flagged on behaviour alone is shown unmarked."""
     left_lines, right_lines = left.split("\n"), right.split("\n")
     marks_l: dict[int, int] = {}
@@ -62,6 +62,5 @@ def pair_view(f: Finding, left: str, right: str) -> dict[str, Any]:
             "cut": MAX_LINES if max(len(left_lines), len(right_lines)) > MAX_LINES else 0}
 
 
-def _rows(lines: list[str], marks: dict[int, int]) -> list[dict[str, Any]]:
-    return [{"n": n, "text": line.expandtabs(4), "mark": marks.get(n)}
-            for n, line in enumerate(lines[:MAX_LINES], start=1)]
+def _rows(lines: list[str], marks: dict[int, int]) -> list[tuple[int, str, int | None]]:
+    return [(n, line.expandtabs(4), marks.get(n)) for n, line in enumerate(lines[:MAX_LINES], start=1)]

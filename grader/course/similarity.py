@@ -159,16 +159,21 @@ def _merged(found: list[Finding]) -> list[Finding]:
 
 class _Index:
     """The winnowed hashes of every subject in one sorted array, with who holds each: an inverted index in two
-    numpy arrays, so memory grows with the hashes (about 8 bytes × 2 per hash), never with pairs."""
+    numpy arrays, so memory grows with the hashes (4 + 4 bytes each), never with pairs. The index keeps 32 of a
+    hash's 48 bits: a rare collision only proposes a pair, which the full comparison then judges."""
 
     def __init__(self, kept: list[np.ndarray], common: frozenset[int]):
         self.shared = _array(common)
-        self.sets = [np.unique(ks[~_held(ks, self.shared)]) for ks in kept]
-        hashes = np.concatenate(self.sets) if self.sets else np.zeros(0, np.int64)
+        self.sets = [self._own(ks) for ks in kept]
+        hashes = np.concatenate(self.sets) if self.sets else np.zeros(0, np.uint32)
         owners = np.concatenate([np.full(len(s), i, np.int32) for i, s in enumerate(self.sets)]) \
             if self.sets else np.zeros(0, np.int32)
-        order = np.lexsort((owners, hashes))
+        order = np.argsort(hashes, kind="stable")  # stable: each hash's holders stay in subject order
         self.hashes, self.owners = hashes[order], owners[order]
+
+    def _own(self, kept: np.ndarray) -> np.ndarray:
+        """A subject's uncommon hashes, cut to 32 bits, sorted and unique."""
+        return np.unique((kept[~_held(kept, self.shared)] >> 16).astype(np.uint32))
 
     def _holders(self, hashes: np.ndarray, cap: int | None) -> np.ndarray:
         lo = np.searchsorted(self.hashes, hashes, "left")
@@ -196,7 +201,7 @@ class _Index:
 
     def matches(self, kept: np.ndarray, share: float) -> list[int]:
         """Subjects sharing at least `share` of the smaller side's hashes with `kept`, every posting counted."""
-        mine = np.unique(kept[~_held(kept, self.shared)])
+        mine = self._own(kept)
         others, shared = np.unique(self._holders(mine, None), return_counts=True)
         sizes = np.array([len(self.sets[j]) for j in others], dtype=float)
         need = np.maximum(1, share * np.minimum(len(mine), sizes))

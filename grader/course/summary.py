@@ -1,6 +1,6 @@
 """The instructor's summary.html for a class: score histogram, pass rate per check, the most common misconceptions
-and who has them, the submissions that could not be graded and why, and the similar submissions worth a look. Built one result at a time (gradebook.py feeds
-it), keeping only a few figures per student.
+and who has them, the submissions that could not be graded and why, and the similar submissions worth a look
+(sidebyside.py). Built one result at a time (gradebook.py feeds it), keeping only a few figures per student.
 """
 from __future__ import annotations
 

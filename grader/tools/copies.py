@@ -5,7 +5,8 @@ Each transformation takes a Python source and returns another that still runs th
 submission stays correct): `renamed` (every name its author chose), `reformatted` (re-laid out through the
 syntax tree, like a formatter; comments go), `reordered` (methods and top-level functions in another order),
 `recommented` (comments and docstrings removed and others written), `padded` (dead code and a demo block),
-`retyped` (some lines written another way: `a @ b` as `a.dot(b)`, `np.zeros_like(a)` as `np.zeros(a.shape)`), and combinations.
+`retyped` (some lines written another way: `a @ b` as `a.dot(b)`, `np.zeros_like(a)` as `np.zeros(a.shape)`),
+and combinations.
 """
 from __future__ import annotations
 
