@@ -157,7 +157,7 @@ def test_every_member_of_an_identical_group_gets_its_known_source(common):
 
 
 def test_same_behaviour_pairs_only_who_is_eligible():
-    subjects = [similarity.Subject(i, np.zeros(0, np.int64), i, 0, behaviour=b, failing=("backward/W_hh",))
+    subjects = [similarity.Subject(i, np.zeros(0, np.int64), i, 0, behaviour=b, failing="backward/W_hh")
                 for i, b in (("a", "x"), ("b", "x"), ("c", "y"), ("d", ""), ("e", ""))]
     found = similarity.find(subjects, lambda i: None, frozenset())
     assert [(f.student, f.other, f.kind) for f in found] == [("a", "b", "same_behaviour")]
@@ -280,6 +280,10 @@ def test_the_behaviour_key_is_for_wrong_numbers_only():
     assert integrity.behaviour_key(_result(check="error")) == ""         # it raised: no numbers to compare
     assert integrity.behaviour_key(_result(behaviour={})) == ""          # graded before digests existed
     assert integrity.behaviour_key(None) == ""
+    many = {"checks": [{"id": f"backward/c{i}", "status": "fail"} for i in range(8)] +
+            [{"id": "hidden/backward-1", "status": "fail", "hidden": True}, {"id": "forward/basic", "status": "pass"}]}
+    assert integrity.failing_checks(many) == "backward/c0, backward/c1, backward/c2, backward/c3, backward/c4, " \
+                                             "backward/c5 and 2 more"
 
 
 def test_probe_digests_are_exact_and_ignore_exception_texts():

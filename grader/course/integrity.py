@@ -3,8 +3,8 @@
 Run by every batch after grading, and by `merge` over all shards. For each student it takes the stored result
 (OUTDIR/<student>/result.json: the file's sha256, the score, the behaviour digests) and the file's fingerprints
 (printstore.py: OUTDIR/_integrity/<sha256>.json, written by the grading worker), adds the files of `--known DIR`,
-and hands them to similarity.find. It writes OUTDIR/integrity.csv and returns what
-grades.csv (the `flags` column) and summary.html (clusters, side-by-side views) show.
+and hands them to similarity.find. It writes OUTDIR/integrity.csv and returns what grades.csv (the `flags`
+column) and summary.html (clusters, side-by-side views: sidebyside.py) show.
 
 Fingerprints are stored by the content of the file, so a rerun after one file changed fingerprints that file
 only; the pass itself is a function of the stored fingerprints and results, so a rerun gives what a clean run
@@ -121,10 +121,10 @@ def read_known_list(out: str) -> list[dict[str, str]]:
 @dataclass(frozen=True)
 class Facts:
     """What the pass needs of one student's result: its file's content digest, its behaviour key (behaviour_key)
-    and the public checks it fails. Small, so that a class's worth stays in memory."""
+    and the public checks it fails (failing_checks). Small, so that a class's worth stays in memory."""
     sha256: str
     behaviour: str = ""
-    failing: tuple[str, ...] = ()
+    failing: str = ""
 
 
 def facts(d: dict[str, Any] | None) -> Facts | None:
@@ -134,22 +134,23 @@ def facts(d: dict[str, Any] | None) -> Facts | None:
     return Facts(d.get("sha256") or "", behaviour_key(d), failing_checks(d))
 
 
-def run(out: str, students: list[str], known_facts: dict[str, Facts | None], *,
+def run(out: str, students: list[str], results: dict[str, Facts | None], *,
         known: str | list[dict[str, str]] | None = None) -> Report:
     """Compare the class's submissions with one another and with the `known` files (a folder, or merge's list of
-    stored ones); write OUTDIR/integrity.csv. `known_facts`: each student's Facts (None when the result is
-    missing); their fingerprints are read from the store (store_all). Only compact Subjects stay in memory:
+    stored ones); write OUTDIR/integrity.csv. `results`: each student's Facts (None when the result is
+    missing); their fingerprints are read from the store (printstore.store_all). Only compact Subjects stay in memory:
     full fingerprints are read back for the pairs verified. Returns the Report."""
     subjects, report = [], Report()
+    arrays: dict[str, np.ndarray] = {}  # identical files have the same hashes: one array serves them all
     for student in students:
-        f = known_facts.get(student)
+        f = results.get(student)
         h = printstore.load_header(out, f.sha256) if f and f.sha256 else None
         if f is None or h is None:
             report.not_compared[student] = "no code to compare" if f else "no result"
             continue
         report.shas[student] = f.sha256
-        subjects.append(Subject(student, np.array(h.kept, dtype=np.int64), h.identical, h.own, f.behaviour,
-                                f.failing))
+        kept = arrays.setdefault(h.identical, np.array(h.kept, dtype=np.int64))
+        subjects.append(Subject(student, kept, h.identical, h.own, f.behaviour, f.failing))
     for entry in _remember_known(out, known):
         h = printstore.load_header(out, entry["sha256"])
         if h is not None:
@@ -194,9 +195,10 @@ def behaviour_key(d: dict[str, Any] | None) -> str:
     return hashlib.sha256(json.dumps(digests, sort_keys=True).encode()).hexdigest()
 
 
-def failing_checks(d: dict[str, Any] | None) -> tuple[str, ...]:
-    return tuple(c["id"] for c in (d or {}).get("checks", []) if c.get("status") in ("fail", "error")
-                 and not c.get("hidden"))
+def failing_checks(d: dict[str, Any] | None, shown: int = 6) -> str:
+    """The public checks a result fails, for the evidence: the first `shown`, then how many more."""
+    ids = [c["id"] for c in (d or {}).get("checks", []) if c.get("status") in ("fail", "error") and not c.get("hidden")]
+    return ", ".join(ids[:shown]) + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
 
 
 def _write_csv(out: str, findings: list[Finding]) -> None:

@@ -19,7 +19,7 @@ a pair is verified only when it shares at least CANDIDATE_SHARE of the smaller o
 hashes held by at most `candidate_cap(n)` submissions (more is the kata's common ground, and would make the
 work grow with the square of the class). Identical files are grouped by digest first, and only one of each
 group is compared with the others. Files the instructor provides are compared with every submission that
-shares enough of their hashes, however common.
+shares enough of their hashes, however common (each member of an identical group on its own).
 """
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ import numpy as np
 
 from grader.course.fingerprints import K, Print
 
-# Calibrated on the corpus of independent implementations and their derived copies (README, "Academic integrity").
+# Calibrated on the corpus of independent implementations and their derived copies (tools/calibrate_integrity.py;
+# README, "Similar submissions, worth a look").
 NEAR_COPY = 0.70          # the share of one file's own tokens found in the other (the larger of the two shares)
 KNOWN_SOURCE = 0.70       # the same, against a file the instructor provided
 MIN_OWN_TOKENS = 80       # tokens beyond the starter's and the common code's: less is too little to compare
@@ -52,7 +53,7 @@ class Subject:
     identical: str
     own_tokens: int
     behaviour: str = ""
-    failing: tuple[str, ...] = ()
+    failing: str = ""
     known: bool = False
 
 
@@ -107,10 +108,8 @@ def find(subjects: list[Subject], load: Callable[[str], Print], common: frozense
             found.append(f)
     for k in (k for k in known if k.own_tokens >= MIN_OWN_TOKENS):
         for i in index.matches(k.kept, CANDIDATE_SHARE):
-            f = verify.pair(reps[i].id, k.id, "known_source", KNOWN_SOURCE)
-            if f:
-                found += [Finding(s.id, f.other, f.kind, f.similarity, f.detail, f.regions) if s is not reps[i]
-                          else f for s in groups[i]]
+            # Each member of an identical group on its own: same tokens, but its own lines for the regions.
+            found += [f for f in (verify.pair(s.id, k.id, "known_source", KNOWN_SOURCE) for s in groups[i]) if f]
     found += _same_behaviour(students)
     return _merged(found)
 
@@ -132,9 +131,8 @@ def _same_behaviour(students: list[Subject]) -> list[Finding]:
     for g in groups.values():
         if len(g) < 2:
             continue
-        failing = ", ".join(g[0].failing[:6]) + (" ..." if len(g[0].failing) > 6 else "")
         found += [Finding(g[0].id, s.id, "same_behaviour", 1.0, "the same wrong numbers, bit for bit, on every "
-                                                               f"public case; both fail {failing}")
+                                                               f"public case; both fail {g[0].failing}")
                   for s in g[1:]]
     return found
 
