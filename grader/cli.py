@@ -2,7 +2,7 @@
 
     python -m grader SUBMISSION [--json PATH|-] [--html PATH] ...        one .py or .ipynb
     python -m grader SUBMISSION --watch [--html PATH] ...                 the same, again on every save
-    python -m grader CLASS_DIR_OR_ZIP --out OUTDIR [--jobs N] ...         a whole class (course/batch.py)
+    python -m grader CLASS_DIR_OR_ZIP --out OUTDIR [--jobs N] ...         a whole class (cli_class.py)
     python -m grader merge --out OUTDIR SHARD_OUTDIR...                   combine the outputs of --shard runs
     python -m grader gradescope [--submission DIR] [--results DIR]        inside Gradescope's autograder
 
@@ -26,7 +26,7 @@ FORMATS = ("gradescope", "canvas", "moodle")
 LMS_FORMATS = ("canvas", "moodle")
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     def error(self, message: str):  # argparse exits 2 too; keep its message but make it ours
         self.print_usage(sys.stderr)
         print(f"grader: error: {message}", file=sys.stderr)
@@ -34,7 +34,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m grader", description="Grade a SimpleRNN kata submission (.py or .ipynb), or a "
+    p = Parser(prog="python -m grader", description="Grade a SimpleRNN kata submission (.py or .ipynb), or a "
                                                      "whole class (a folder or .zip of submissions, with --out).")
     p.add_argument("submission", help="the .py or .ipynb file to grade, or a class: a folder or .zip")
     p.add_argument("--json", metavar="PATH", help="write the result JSON here ('-' for stdout)")
@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--junit", metavar="PATH", help="write JUnit XML here (for CI systems)")
     p.add_argument("--shard", metavar="K/N", type=_shard, default=(1, 1),
                    help="grade only the K-th of N parts of the class (K from 1); combine them with `merge`")
+    p.add_argument("--known", metavar="DIR", help="a class: also compare every submission with the .py/.ipynb "
+                                                  "files in DIR (the published solution, ones found online)")
     p.add_argument("--runner", choices=RUNNERS, default=None,
                    help="how learner code is started: a fresh interpreter per submission (the default for one "
                         "file), or children of a fork server (the default for a class)")
@@ -75,27 +77,6 @@ def _shard(text: str) -> tuple[int, int]:
         return parse_shard(text)
     except ValueError as e:
         raise argparse.ArgumentTypeError(str(e))
-
-
-def build_merge_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m grader merge", description="Combine the output folders of --shard runs into one "
-                                                           "gradebook and summary.")
-    p.add_argument("shards", nargs="+", metavar="SHARD_OUTDIR")
-    p.add_argument("--out", metavar="DIR", required=True)
-    p.add_argument("--junit", metavar="PATH", help="also write JUnit XML for the whole class")
-    p.add_argument("--config", metavar="FILE", help="the course's TOML, for its [lms] settings (give the shards' own)")
-    p.add_argument("--format", choices=LMS_FORMATS, action="append", default=[],
-                   help="also write the class's import files for Canvas or Moodle, as the shards' --format did")
-    return p
-
-
-def build_gradescope_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m grader gradescope", description="Grade the one submission in Gradescope's "
-                                                                "autograder and write its results.json.")
-    p.add_argument("--submission", metavar="DIR", default="/autograder/submission")
-    p.add_argument("--results", metavar="DIR", default="/autograder/results")
-    p.add_argument("--config", metavar="FILE")
-    return p
 
 
 def _positive(kind):
@@ -115,9 +96,13 @@ def main(argv: list[str], *, launched=None) -> int:
     imported (__main__.py); it grades that file, or is discarded."""
     try:
         if argv[:1] == ["merge"]:
-            return _merge(build_merge_parser().parse_args(argv[1:]))
+            from grader import cli_class
+
+            return cli_class.merge(cli_class.build_merge_parser().parse_args(argv[1:]))
         if argv[:1] == ["gradescope"]:
-            return _gradescope(build_gradescope_parser().parse_args(argv[1:]))
+            from grader import cli_class
+
+            return cli_class.gradescope(cli_class.build_gradescope_parser().parse_args(argv[1:]))
         args = build_parser().parse_args(argv)
         runner, launched = _runner(args, launched), None
     finally:
@@ -191,21 +176,24 @@ def _grade(args: argparse.Namespace, runner, plan_cache: str | None = None) -> i
     try:
         course = course_config.load(args.config)
     except course_config.ConfigError as e:
-        return _usage_error(f"configuration: {e}")
+        return usage_error(f"configuration: {e}")
     config = course_config.grade_config(course, timeout_s=args.timeout, memory_mb=args.memory_mb,
                                        require_isolation=args.require_isolation)
     if not os.path.lexists(args.submission):  # a dangling link is graded: bad_file, saying it is a link
-        return _usage_error(f"{args.submission} does not exist; give a .py or .ipynb file, or a class folder or "
+        return usage_error(f"{args.submission} does not exist; give a .py or .ipynb file, or a class folder or "
                             ".zip with --out")
     if _is_class(args.submission):
-        return _batch(args, course, config)
+        from grader import cli_class
+
+        return cli_class.batch(args, course, config)
     lms_formats = [f for f in args.format if f in LMS_FORMATS]
     if lms_formats:
-        return _usage_error(f"--format {lms_formats[0]} is for a class (a folder or .zip, with --out)")
+        return usage_error(f"--format {lms_formats[0]} is for a class (a folder or .zip, with --out)")
     if args.format and not args.out:
-        return _usage_error("--format gradescope needs --out DIR (results.json is written there)")
-    if args.shard != (1, 1):
-        return _usage_error("--shard splits a class; give a folder or .zip")
+        return usage_error("--format gradescope needs --out DIR (results.json is written there)")
+    if args.shard != (1, 1) or args.known:
+        return usage_error(f"{'--shard' if args.shard != (1, 1) else '--known'} is for a class; give a folder "
+                            "or .zip")
     if args.watch:
         return _watch(args, config, runner, plan_cache)
     from grader import grade
@@ -265,7 +253,7 @@ def _watch(args: argparse.Namespace, config, runner, plan_cache: str | None) -> 
                                        ("--format", args.format), ("--junit", args.junit), ("--quiet", args.quiet),
                                        ("--runner fork-server", args.runner == "fork-server")) if given]
     if single:
-        return _usage_error(f"{', '.join(single)} can't be used with --watch, which prints a summary per run "
+        return usage_error(f"{', '.join(single)} can't be used with --watch, which prints a summary per run "
                             "in a fresh child and writes files (--json PATH, --html PATH)")
     cache = [plan_cache]
 
@@ -283,101 +271,11 @@ def _watch(args: argparse.Namespace, config, runner, plan_cache: str | None) -> 
     return watch.run(args.submission, config, runner, after_each, out=sys.stdout, colour=colour)
 
 
-def _usage_error(message: str) -> int:
+def usage_error(message: str) -> int:
     from grader.report.tty import visible  # the message may name a learner's file
 
     print(f"grader: error: {visible(message)}", file=sys.stderr)
     return EXIT_USAGE
-
-
-def _batch(args: argparse.Namespace, course, config) -> int:
-    """A class: a folder or a .zip of submissions, graded into --out."""
-    from grader.course import batch, discover
-    from grader.course.config import fingerprint
-
-    if not args.out:
-        return _usage_error(f"{args.submission} is a class; say where its results go with --out DIR")
-    single = [flag for flag, value in (("--json", args.json), ("--html", args.html), ("--fail-under", args.fail_under),
-                                       ("--watch", args.watch or None)) if value is not None]
-    if single:
-        return _usage_error(f"{', '.join(single)} is for one submission; a class gets OUTDIR/<student>/ files")
-    options = batch.Options(out=args.out, jobs=args.jobs, shard=args.shard, gradescope="gradescope" in args.format,
-                            fork_server=args.runner != "fresh",
-                            junit=args.junit, visibility=course.visibility,
-                            hidden_visibility=course.hidden_visibility,
-                            lms=course.lms.with_formats(args.format))
-    try:
-        outcome = batch.run(args.submission, options, config, fingerprint(config))
-    except discover.LayoutError as e:
-        return _usage_error(str(e))
-    except KeyboardInterrupt:
-        print("\nInterrupted. Run the same command again to grade the rest.", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    if outcome.interrupted:
-        return EXIT_INTERRUPTED
-    if not args.quiet:
-        counts = ", ".join(f"{n} {status}" for status, n in sorted(outcome.tally.by_status.items()))
-        print(f"{outcome.total} submissions ({counts}); graded now: {outcome.graded}, kept: {outcome.reused}.")
-        _print_outputs(args.out, options.lms, outcome.tally)
-    return EXIT_OK
-
-
-def _print_outputs(out: str, lms, tally) -> None:
-    """Where the class's files are, and what an LMS import had to leave out."""
-    from grader.course import lms as lms_files
-
-    names = [("Gradebook", "grades.csv"), ("Summary", "summary.html"), ("Reports by id", lms_files.FEEDBACK + "/")]
-    if "canvas" in lms.formats:
-        names.append(("Canvas (Grades → Import)", lms_files.CANVAS_GRADES))
-    if "moodle" in lms.formats:
-        names += [("Moodle (Upload grading worksheet)", lms_files.MOODLE_GRADES),
-                  ("Moodle (Upload multiple feedback files in a zip)", lms_files.MOODLE_FEEDBACK)]
-    print("\n".join(f"{label}: {os.path.join(out, name)}" for label, name in names))
-    for note in tally.notes:
-        print(f"Note: {note}")
-
-
-def _merge(args: argparse.Namespace) -> int:
-    from grader.course import config as course_config
-    from grader.course import gradebook
-
-    missing = [d for d in args.shards if not os.path.isdir(d)]
-    if missing:
-        return _usage_error(f"not a folder: {', '.join(missing)}")
-    try:
-        lms = course_config.load(args.config).lms.with_formats(args.format)
-    except course_config.ConfigError as e:
-        return _usage_error(f"configuration: {e}")
-    try:
-        tally = gradebook.merge(args.out, args.shards, junit=args.junit, lms_settings=lms)
-    except gradebook.MergeError as e:
-        return _usage_error(str(e))
-    print(f"{tally.total} submissions from {len(args.shards)} shards.")
-    _print_outputs(args.out, lms, tally)
-    from grader.course import lms as lms_files
-
-    for name, fmt in ((lms_files.CANVAS_GRADES, "canvas"), (lms_files.MOODLE_GRADES, "moodle")):
-        if fmt not in lms.formats and any(os.path.lexists(os.path.join(s, name)) for s in args.shards):
-            print(f"Note: the shards have {name}: pass --format {fmt} (and the shards' --config) to merge {name} too")
-    return EXIT_OK
-
-
-def _gradescope(args: argparse.Namespace) -> int:
-    from grader.course import config as course_config
-    from grader.course import gradescope
-    from grader.report import terminal
-
-    try:
-        course = course_config.load(args.config)
-    except course_config.ConfigError as e:
-        return _usage_error(f"configuration: {e}")
-    if not os.path.isdir(args.submission):
-        return _usage_error(f"{args.submission} is not a folder")
-    result = gradescope.grade_submission(args.submission, os.path.join(args.results, "results.json"),
-                                         course_config.grade_config(course), visibility=course.visibility,
-                                         hidden_visibility=course.hidden_visibility)
-    sys.stdout.write(terminal.to_terminal(result))  # Gradescope keeps this log for the instructor
-    return EXIT_OK
 
 
 def _exit_status(result: GradeResult, fail_under: float | None) -> int:

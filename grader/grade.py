@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from grader.diagnose import explain
-from grader.judge import checks, reference
+from grader.judge import checks, reference, signature
 from grader.judge.plan import Plan, Probe, default_plan
 from grader.result import Check, ErrorInfo, GradeResult, Status
 from grader.run import probe as probe_exec
@@ -156,10 +156,12 @@ def interpret(source: Source, outcome: sandbox.RunOutcome, config: GradeConfig) 
     abnormal = abnormal or _out_of_memory(learner, config.limits)
     if abnormal:
         warnings.append(abnormal.message)
+    public = [p.name for p in plan.probes if not p.name.startswith("hidden/")]
     return GradeResult(submission=source.name, status="graded" if judged or not abnormal else "error",
                        score=_total(evaluation.checks, "points"), max_score=_total(evaluation.checks, "max_points"),
                        error=abnormal, checks=evaluation.checks, diagnoses=diagnoses,
-                       conventions=evaluation.conventions, warnings=warnings, analysis=evaluation.analysis, **base)
+                       conventions=evaluation.conventions, warnings=warnings, analysis=evaluation.analysis,
+                       behaviour=signature.behaviour(ch.probes, public), **base)
 
 
 _REFERENCE_OPS: dict[tuple, dict[str, list[checks.Op]]] = {}

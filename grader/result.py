@@ -68,6 +68,8 @@ class GradeResult:
     # Per-parameter verdicts, training curves...: everything the report draws, as plain numbers.
     analysis: dict[str, Any] = field(default_factory=dict)
     duration_s: float = 0.0
+    # {public probe: digest of what the learner's code returned}, for the instructor's similarity pass only.
+    behaviour: dict[str, str] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:

@@ -172,3 +172,45 @@ def test_a_syntax_errors_caret_stands_under_the_offending_character(tmp_path):
     assert m["at"] - m["start"] > WIDTH  # the positive control: far along a line wider than the screen
     assert abs(m["caret"] - m["at"]) < 0.5, m
     assert m["caret_top"] > m["at_top"]  # on the row below
+# ---- the class summary's similar submissions ---------------------------------------------------------------------
+
+MATCH_ORANGE = (255, 216, 168)  # .m0 in summary.html.j2: the first matched region, on both sides
+
+
+@pytest.fixture(scope="module")
+def summary_page(tmp_path_factory):
+    """A summary whose section on similar submissions holds a near copy, shown side by side (no grading)."""
+    from grader.course import integrity, printstore
+    from grader.course.summary import Summary
+    from grader.tools.copies import renamed
+
+    base = tmp_path_factory.mktemp("summary")
+    out = str(base / "out")
+    original = os.path.join(os.path.dirname(SUBMISSIONS), "integrity", "independent", "karpathy_port.py")
+    with open(original, encoding="utf-8") as f:
+        code = f.read()
+    (base / "copy.py").write_text(renamed(code))
+    shas = {"alice": printstore.store(out, original), "bob": printstore.store(out, str(base / "copy.py"))}
+    report = integrity.run(out, ["alice", "bob"], {s: integrity.Facts(sha) for s, sha in shas.items()})
+    assert [(f.student, f.other, f.kind) for f in report.findings] == [("alice", "bob", "near_copy")]
+    summary = Summary("browser")
+    summary.integrity(report, out)
+    path = base / "summary.html"
+    path.write_text(summary.to_html(), encoding="utf-8")
+    return path
+
+
+@needs_chromium
+def test_summary_shows_matched_regions_side_by_side(summary_page, tmp_path):
+    run = chromium(tmp_path, "--dump-dom", summary_page.as_uri())
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert console_messages(run.stderr) == []
+    dom = run.stdout
+    assert 'id="integrity"' in dom and dom.count('<table class="code">') == 2 and 'class="m0"' in dom
+    shot = tmp_path / "shot.png"
+    run = chromium(tmp_path, "--window-size=1100,2400", f"--screenshot={shot}", summary_page.as_uri())
+    assert shot.exists(), run.stderr[-2000:]
+    width, height, rows, bpp = decode_png(shot.read_bytes())
+    counts = pixel_counts(rows, bpp, {"match": MATCH_ORANGE})
+    # Both files' matched lines drawn in the region's colour: two columns of about 25 lines each.
+    assert counts["match"] > 2 * 20 * 12 * 300, counts  # columns ~450 px wide, ~16 px a line

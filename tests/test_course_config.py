@@ -35,6 +35,9 @@ def load_text(tmp_path, text):
     ("[hidden]\nseed = 7\nforward = 0\nbackward = 0\n", "hidden", "expected at least one hidden case"),
     ("[hidden]\nseed = 7\nforward = 51\n", "hidden.forward", "expected a whole number from 0 to 50, got 51"),
     ("[gradescope]\nvisibility = \"public\"\n", "gradescope.visibility", 'expected one of "hidden", "after_due_date"'),
+    ("[integrity]\nknwon = \"x\"\n", "integrity.knwon", "unknown key; expected one of known"),
+    ("[integrity]\nknown = 3\n", "integrity.known", "expected the path of a folder, as a string, got 3"),
+    ("[integrity]\nknown = \"no/such/folder\"\n", "integrity.known", "no such folder"),
 ])
 def test_config_errors_name_file_key_and_expectation(tmp_path, text, key, expected):
     with pytest.raises(settings.ConfigError) as e:
@@ -110,3 +113,10 @@ def test_fingerprint_changes_with_anything_that_decides_a_grade(tmp_path):
     s, _ = load_text(tmp_path, "[points]\nforward = 31\n")
     assert settings.fingerprint(settings.grade_config(s)) != base
     assert settings.fingerprint(settings.grade_config(settings.load(None), timeout_s=5)) != base
+
+
+def test_known_is_a_folder_next_to_the_toml_file(tmp_path):
+    (tmp_path / "solutions").mkdir()
+    course, _ = load_text(tmp_path, '[integrity]\nknown = "solutions"\n')
+    assert course.known == str(tmp_path / "solutions")
+    assert settings.load(None).known is None

@@ -4,6 +4,7 @@ classmate's file or to a file only the instructor may read, a FIFO, a link to /d
 bad_file that says what it was, the batch finishes, and nothing of the linked file reaches any output."""
 import csv
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -209,6 +210,7 @@ def test_discover_attributes_every_link_to_its_student_and_follows_none(tmp_path
 @pytest.mark.timeout(300)
 def test_a_class_with_links_and_fifos_finishes_and_leaks_nothing(tmp_path, secret):
     root = _class_folder(tmp_path / "class", secret)
+    root_path = tmp_path / "class"
     out = tmp_path / "out"
     proc = run_cli(root, "--out", str(out), "--timeout", "3", "--jobs", "2", timeout=240)
     assert proc.returncode == 0, proc.stderr
@@ -224,9 +226,13 @@ def test_a_class_with_links_and_fifos_finishes_and_leaks_nothing(tmp_path, secre
     assert (rows["carol"]["score"], rows["ivan"]["score"]) == ("100", "100")
     assert rows["kate"]["error_kind"] == "syntax_error"
     # Nothing of what the links point to reached any output; the positive controls show a leak would show.
-    assert outputs_containing(out, CANARY_TAIL) == ["feedback/liz.html", "liz/report.html", "liz/result.json"]
+    # Each regular file is also kept for the similarity pass, named by its content (instructors only).
+    stored = {name: f"_integrity/{hashlib.sha256((root_path / name).read_bytes()).hexdigest()}.json"
+              for name in ("liz.py", "kate.py")}
+    assert outputs_containing(out, CANARY_TAIL) == sorted(["feedback/liz.html", "liz/report.html", "liz/result.json",
+                                                           stored["liz.py"]])
     assert [p for p in outputs_containing(out, KATE_MARKER) if not p.endswith(("kate/report.html",
-            "kate/result.json", "feedback/kate.html"))] == []
+            "kate/result.json", "feedback/kate.html", stored["kate.py"]))] == []
     assert outputs_containing(out, KATE_MARKER) != []
 
 

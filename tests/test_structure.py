@@ -15,7 +15,7 @@ GRADER = os.path.join(ROOT, "grader")
 # SCHEMA_VERSION) is below everything; the entry points may call one another.
 ENTRY = 6
 RANKS = {"__init__": -1, "result": 0, "run": 1, "judge": 2, "report": 2, "diagnose": 3, "grade": 4, "course": 5,
-         "cli": 6, "__main__": 6, "watch": 6, "tools": 6}
+         "cli": 6, "cli_class": 6, "__main__": 6, "watch": 6, "tools": 6}
 MAX_LINES = 400
 
 

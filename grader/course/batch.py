@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import collections
+import contextlib
 import dataclasses
 import hashlib
 import multiprocessing
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from grader import grade
-from grader.course import discover, gradebook, storage
+from grader.course import discover, gradebook, printstore, storage
 from grader.course.config import LmsSettings
 from grader.course.gradebook import INSTRUCTOR_REPORT, REPORT, RESULT
 from grader.grade import GradeConfig
@@ -58,6 +59,7 @@ class Options:
     fork_server: bool = True        # each worker forks children from a warm server (forkserver.py)
     lms: LmsSettings = LmsSettings()  # the LMS imports to write with the gradebook (lms.py)
     class_name: str = ""            # the folder's or zip's name, for the summary's title (set by run)
+    known: str | None = None        # a folder of known solutions for the similarity pass (integrity.py)
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,8 @@ def run(source: str, options: Options, config: GradeConfig, key: str, *, stream:
         progress.note(f"{len(entries)} submissions in {source}{shard}: {len(entries) - len(todo)} already graded "
                       f"and unchanged, {len(todo)} to grade with {jobs} job{'s' if jobs != 1 else ''}")
         interrupted = not _grade_all(todo, options, config, key, jobs, progress)
+        if not interrupted:  # while the files are at hand (a zip's are gone after this block)
+            printstore.store_all(options.out, [e.path for e in entries if e.path])
     progress.finish()
     if interrupted:
         progress.note(f"Interrupted: {progress.count} of {len(todo)} graded and saved. Run the same command again "
@@ -122,7 +126,7 @@ def run(source: str, options: Options, config: GradeConfig, key: str, *, stream:
         return Outcome(len(entries), len(entries) - len(todo), progress.count, True, None)
     title = options.class_name + shard
     tally = gradebook.build(options.out, [e.student for e in entries], junit=options.junit, title=title,
-                            lms_settings=options.lms)
+                            lms_settings=options.lms, known=options.known)
     return Outcome(len(entries), len(entries) - len(todo), progress.count, False, tally)
 
 
@@ -224,6 +228,8 @@ def grade_entry(entry: discover.Entry, config: GradeConfig, key: str, options: O
         result = grade.fault_result(entry.shown, ErrorInfo("bad_file", entry.problem), config)
     else:
         result = grade.grade_path(entry.path, config, runner=worker_runner())
+        with contextlib.suppress(Exception):  # the similarity pass fingerprints the file itself if this fails
+            printstore.store(options.out, entry.path)
     try:
         return write_outputs(entry, result, config, key, options)
     except Exception:  # a grader bug while rendering: the result says so, and the batch goes on

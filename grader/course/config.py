@@ -14,12 +14,14 @@ expected, so a typo never silently grades a class with the defaults. Everything 
     [gradescope]        visibility = "visible", hidden_visibility = "after_due_date"
     [lms]               format = "canvas" | "moodle" | [both], assignment = "SimpleRNN", ungraded = "empty" | "zero",
                         points = the LMS assignment's maximum (scores are scaled to it; default: the grader's)
+    [integrity]         known = "DIR"   a folder of known solutions (relative to the TOML file's folder)
 """
 from __future__ import annotations
 
 import dataclasses
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +85,7 @@ class CourseConfig:
     visibility: str = "visible"
     hidden_visibility: str = "after_due_date"
     lms: LmsSettings = field(default_factory=LmsSettings)
+    known: str | None = None              # [integrity] known: a folder, resolved against the file's folder
 
 
 def load(path: str | None) -> CourseConfig:
@@ -107,7 +110,7 @@ def load(path: str | None) -> CourseConfig:
 
 def _parse(path: str, data: dict[str, Any]) -> CourseConfig:
     r = _Reader(path)
-    r.known("", data, ("limits", "points", "tolerances", "hidden", "gradescope", "lms"))
+    r.known("", data, ("limits", "points", "tolerances", "hidden", "gradescope", "lms", "integrity"))
     limits = r.table("limits", data)
     r.known("limits", limits, ("timeout_s", "memory_mb"))
     points = r.table("points", data)
@@ -123,6 +126,8 @@ def _parse(path: str, data: dict[str, Any]) -> CourseConfig:
     r.known("gradescope", gradescope, ("visibility", "hidden_visibility"))
     lms = r.table("lms", data)
     r.known("lms", lms, ("format", "assignment", "ungraded", "points"))
+    integrity = r.table("integrity", data)
+    r.known("integrity", integrity, ("known",))
     course = CourseConfig(
         path=path,
         timeout_s=r.number("limits.timeout_s", limits.get("timeout_s"), positive=True),
@@ -136,7 +141,8 @@ def _parse(path: str, data: dict[str, Any]) -> CourseConfig:
                             GRADESCOPE_VISIBILITY),
         hidden_visibility=r.choice("gradescope.hidden_visibility",
                                    gradescope.get("hidden_visibility", "after_due_date"), GRADESCOPE_VISIBILITY),
-        lms=_lms(r, lms))
+        lms=_lms(r, lms),
+        known=r.folder("integrity.known", integrity.get("known")))
     build_plan(course)  # point totals that can't be met are configuration errors too
     return course
 
@@ -208,6 +214,17 @@ class _Reader:
             self.fail(key, f"expected a whole number from {low}" + (f" to {high}" if high is not None else " up"),
                       value)
         return value
+
+    def folder(self, key: str, value: Any) -> str | None:
+        """A folder that exists, relative to the TOML file's own folder."""
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value:
+            self.fail(key, "expected the path of a folder, as a string", value)
+        path = os.path.join(os.path.dirname(os.path.abspath(self.path)), os.path.expanduser(value))
+        if not os.path.isdir(path):
+            self.fail(key, f"no such folder ({path})", value)
+        return path
 
     def choice(self, key: str, value: Any, allowed: tuple[str, ...]) -> str:
         if value not in allowed:

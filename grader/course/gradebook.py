@@ -1,10 +1,11 @@
 """The class's gradebook and summary, built from the per-student results on disk, one student at a time.
 
 OUTDIR/<student>/result.json is the record of each grading (written atomically by batch.py). From those files,
-`build` writes OUTDIR/grades.csv, OUTDIR/summary.html, OUTDIR/feedback/<student>.html, the LMS imports asked for
-(course/lms.py) and, when asked, a JUnit XML file; only compact per-student figures (a score, a few ids) stay in
-memory, so a class of thousands costs what a class of ten does. `merge` does the same over the outputs of several
-shards. Stored files are read as regular files only, never through a link (run/files.py).
+`build` writes OUTDIR/grades.csv, OUTDIR/summary.html, OUTDIR/integrity.csv (integrity.py),
+OUTDIR/feedback/<student>.html, the LMS imports asked for (course/lms.py) and, when asked, a JUnit XML file; only
+compact per-student figures (a score, a few ids, a digest) stay in memory, so a class of thousands costs about what
+a class of ten does. `merge` does the same over the outputs of several shards. Stored files are read as regular
+files only, never through a link (run/files.py).
 """
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ import csv
 import io
 import json
 import os
+import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from grader.course import lms, storage
+from grader.course import integrity, lms, storage
 from grader.course.config import LmsSettings
 from grader.course.junit import JUnitWriter
 from grader.course.summary import Summary
@@ -28,7 +30,8 @@ GRADES, SUMMARY = "grades.csv", "summary.html"
 # The columns every gradebook has, then one per check group ("points_forward", ...) in the plan's order, then the
 # learner-facing summary (what an LMS import's feedback comment holds).
 GRADE_FIELDS = ("student", "name", "file", "score", "max_score", "percent", "status", "error_kind", "diagnoses",
-                "sha256")
+                "sha256", "flags")
+FLAGS_AT = GRADE_FIELDS.index("flags")
 SUMMARY_FIELD = "summary"
 MAX_RESULT_BYTES = 256 << 20  # a stored result.json; the grader's own are a few hundred KB at most
 MAX_GRADEBOOK_BYTES = 1 << 30
@@ -61,10 +64,11 @@ def _groups(d: dict[str, Any]) -> list[str]:
 
 
 def grade_row(student: str, d: dict[str, Any] | None, groups: list[str]) -> list[str]:
-    """One gradebook line (GRADE_FIELDS, then the points per group, then the summary). Text cells that a
-    spreadsheet would run as a formula are neutralised (exports.csv_text); numbers stay numbers."""
+    """One gradebook line (GRADE_FIELDS, then the points per group, then the summary); `flags` is filled in by
+    build, after the similarity pass. Text cells that a spreadsheet would run as a formula are neutralised
+    (exports.csv_text); numbers stay numbers."""
     if d is None:
-        return [student, "", "", "", "", "", "missing", "", "", ""] + [""] * len(groups) + [""]
+        return [student, "", "", "", "", "", "missing", "", "", "", ""] + [""] * len(groups) + [""]
     info = d.get("batch", {})
     per_group = {g: 0.0 for g in groups}
     for c in d["checks"]:
@@ -73,7 +77,7 @@ def grade_row(student: str, d: dict[str, Any] | None, groups: list[str]) -> list
     text = [student, info.get("name", ""), info.get("file", d.get("submission", ""))]
     return [csv_text(t) for t in text] + [
         _num(d["score"]), _num(d["max_score"]), f"{pct:.2f}", d["status"], (d.get("error") or {}).get("kind", ""),
-        ";".join(x["id"] for x in d["diagnoses"]), d.get("sha256", "")] + [_num(per_group[g]) for g in groups] + [
+        ";".join(x["id"] for x in d["diagnoses"]), d.get("sha256", ""), ""] + [_num(per_group[g]) for g in groups] + [
         csv_text(" ".join(learner_summary(d)))]
 
 
@@ -87,22 +91,24 @@ class Tally:
 
 
 def build(outdir: str, students: Iterable[str], *, junit: str | None = None, title: str = "",
-          lms_settings: LmsSettings = LmsSettings()) -> Tally:
-    """Write OUTDIR/grades.csv, OUTDIR/summary.html, OUTDIR/feedback/ and the LMS imports of `lms_settings` (and
-    `junit`, a JUnit XML path) for `students`, in the order given (sorted by the callers, so shards merged give the
-    same files as one run). Returns the tally."""
+          lms_settings: LmsSettings = LmsSettings(), known: str | list[dict[str, str]] | None = None) -> Tally:
+    """Write OUTDIR/grades.csv, OUTDIR/integrity.csv, OUTDIR/summary.html, OUTDIR/feedback/ and the LMS imports
+    of `lms_settings` (and `junit`, a JUnit XML path) for `students`, in the order given (sorted by the callers, so
+    shards merged give the same files as one run). Each result is read once; the similarity pass (integrity.run,
+    with the `known` files) runs before grades.csv is written, for its `flags` column. Returns the tally."""
     students = list(students)
     first = next((d for d in (read_result(outdir, s) for s in students) if d is not None), None)
     groups = _groups(first) if first else []
     summary, tally = Summary(title), Tally()
     writer = JUnitWriter(junit) if junit else None
     exporter = lms.Exporter(outdir, lms_settings, first["max_score"] if first else 100.0)
-    with storage.replacing(os.path.join(outdir, GRADES)) as f, exporter:
-        rows = csv.writer(f, lineterminator="\n")
-        rows.writerow(list(GRADE_FIELDS) + [f"points_{g}" for g in groups] + [SUMMARY_FIELD])
+    facts = {}
+    # The lines wait in a scratch file for their `flags`, known only once the pass has seen every student.
+    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="", dir=outdir) as lines, exporter:
         for student in students:
             d = read_result(outdir, student)
-            rows.writerow(grade_row(student, d, groups))
+            csv.writer(lines, lineterminator="\n").writerow(grade_row(student, d, groups))
+            facts[student] = integrity.facts(d)
             summary.add(student, d)
             exporter.add(student, d)
             tally.total += 1
@@ -110,9 +116,18 @@ def build(outdir: str, students: Iterable[str], *, junit: str | None = None, tit
             tally.by_status[status] = tally.by_status.get(status, 0) + 1
             if writer and d is not None:
                 writer.add(d, student)
-    if writer:
-        writer.close()
+        if writer:
+            writer.close()
+        report = integrity.run(outdir, students, facts, known=known)
+        lines.seek(0)
+        with storage.replacing(os.path.join(outdir, GRADES)) as f:
+            rows = csv.writer(f, lineterminator="\n")
+            rows.writerow(list(GRADE_FIELDS) + [f"points_{g}" for g in groups] + [SUMMARY_FIELD])
+            for student, row in zip(students, csv.reader(lines)):  # row[0] may be neutralised: key by position
+                row[FLAGS_AT] = csv_text(report.flags.get(student, ""))
+                rows.writerow(row)
     tally.notes += exporter.notes
+    summary.integrity(report, outdir)
     storage.write_text(os.path.join(outdir, SUMMARY), summary.to_html())
     return tally
 
@@ -132,9 +147,10 @@ def students_of(outdir: str) -> list[str]:
 
 
 def merge(out: str, shard_dirs: list[str], *, junit: str | None = None,
-          lms_settings: LmsSettings = LmsSettings()) -> Tally:
+          lms_settings: LmsSettings = LmsSettings(), known: str | None = None) -> Tally:
     """Combine shard outputs into OUTDIR `out`: copy each student's folder (its regular files only, never through
-    a link), then build one gradebook, summary, feedback folder and LMS imports, as one run would. A student found
+    a link) and stored fingerprints, then build one gradebook, summary, similarity pass (with the `known` files,
+    else those the shards were compared with), feedback folder and LMS imports, as one run would. A student found
     in two shards must have the same result in both (the same shard run twice is fine)."""
     owner: dict[str, str] = {}
     for shard in shard_dirs:
@@ -150,9 +166,16 @@ def merge(out: str, shard_dirs: list[str], *, junit: str | None = None,
             raise MergeError(f"{shard}: {student}/{RESULT} is missing or unreadable; rerun that shard")
         classes.add(d.get("batch", {}).get("class", ""))
         _copy_folder(os.path.join(shard, student), os.path.join(out, student))
+    try:
+        compared = integrity.gather(out, shard_dirs)
+    except integrity.KnownError as e:
+        if known is None:
+            raise MergeError(str(e))
+        compared = []
     # The shards of one class: the summary one run would write, title included.
     title = classes.pop() if len(classes) == 1 and "" not in classes else f"merged from {len(shard_dirs)} shards"
-    return build(out, sorted(owner), junit=junit, title=title, lms_settings=lms_settings)
+    return build(out, sorted(owner), junit=junit, title=title, lms_settings=lms_settings,
+                 known=known if known is not None else compared)
 
 
 def _result_bytes(outdir: str, student: str) -> bytes:

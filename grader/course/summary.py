@@ -1,11 +1,13 @@
 """The instructor's summary.html for a class: score histogram, pass rate per check, the most common misconceptions
-and who has them, the submissions that could not be graded and why. Built one result at a time (gradebook.py feeds
-it), keeping only a few figures per student.
+and who has them, the submissions that could not be graded and why, and the similar submissions worth a look
+(sidebyside.py). Built one result at a time (gradebook.py feeds it), keeping only a few figures per student.
 """
 from __future__ import annotations
 
 from typing import Any
 
+from grader.course import sidebyside
+from grader.course.integrity import Report, text_of
 from grader.report.html import render_template
 
 HISTOGRAM_BINS = 10
@@ -24,6 +26,7 @@ class Summary:
         self.errors: list[dict[str, str]] = []
         self.notes: list[dict[str, str]] = []
         self.counts = {"graded": 0, "error": 0, "missing": 0}
+        self.similar: dict[str, Any] | None = None
 
     def add(self, student: str, d: dict[str, Any] | None) -> None:
         if d is None:
@@ -51,6 +54,10 @@ class Summary:
             entry = self.diagnoses.setdefault(x["id"], {"id": x["id"], "message": x["message"], "students": []})
             entry["students"].append(student)
 
+    def integrity(self, report: Report, outdir: str) -> None:
+        """The similarity pass's findings, for the section on similar submissions (sidebyside.section)."""
+        self.similar = sidebyside.section(report, lambda ident: text_of(outdir, report, ident))
+
     def histogram(self) -> list[dict[str, Any]]:
         """HISTOGRAM_BINS bars of 10 percentage points, the last one including 100 %."""
         counts = [0] * HISTOGRAM_BINS
@@ -70,4 +77,5 @@ class Summary:
                  "median": (ordered[(n - 1) // 2] + ordered[n // 2]) / 2 if n else 0.0,
                  "max_score": self.max_score}
         return render_template("summary.html.j2", title=self.title, stats=stats, bins=self.histogram(),
-                                      checks=checks, diagnoses=diagnoses, errors=self.errors, notes=self.notes)
+                               checks=checks, diagnoses=diagnoses, errors=self.errors, notes=self.notes,
+                               similar=self.similar)

@@ -21,8 +21,10 @@ def to_dict(result: GradeResult, *, learner_view: bool = False) -> dict[str, Any
 def learner_dict(d: dict[str, Any]) -> dict[str, Any]:
     """The learner's view of a result dict (to_dict's output or a result.json): hidden checks keep their verdict
     and nothing else. Output printed by the learner's code and diagnosis evidence go too when hidden cases ran,
-    since either could carry a hidden input; the misconception's message and hint stay."""
+    since either could carry a hidden input; the misconception's message and hint stay. The behaviour digests
+    (for the instructor's similarity pass) always go."""
     d = dict(d, checks=[dict(c) for c in d["checks"]])
+    d.pop("behaviour", None)  # for the instructor's similarity pass, not for learners
     hidden = False
     for c in d["checks"]:
         if c.get("hidden"):

@@ -1,10 +1,14 @@
-"""Batch memory benchmark: peak memory of grading a generated class of 100 and of 2,000 submissions.
+"""Batch memory benchmark: peak memory of grading a generated class of 100 and of 2,000 submissions, and the time
+and memory of the similarity pass over 100 and 2,000 others.
 
-`python -m grader.tools.bench_batch [--sizes 100 2000] [--jobs N]` (or `make bench-batch`). Each class is graded for real
-by `python -m grader CLASS --out OUT` in a fresh process, which then reports its own peak resident memory and that
-of the largest process it waited for (a worker or a learner's child). Results are streamed to disk, never held, so
-the two peaks should be within 20 % of each other whatever the class size. Not a test: it takes minutes.
-`measure(n)` is the function to call from elsewhere (a `make bench` that collects numbers).
+`python -m grader.tools.bench_batch [--sizes 100 2000] [--jobs N] [--similarity-only]` (or `make bench-batch`).
+Each class is graded for real by `python -m grader CLASS --out OUT` in a fresh process, which then reports its own
+peak resident memory and that of the largest process it waited for (a worker or a learner's child). Results are
+streamed to disk, never held, so the two peaks should be within 20 % of each other whatever the class size. Not a
+test: it takes minutes. `measure(n)` is the function to call from elsewhere (a `make bench` that collects numbers).
+
+The similarity pass is measured without grading (tools/bench_similarity.py: generated submissions, fingerprinted
+as the grading workers do, then the pass alone in a fresh process).
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ import time
 from typing import Any
 
 from grader import ROOT
+from grader.tools import bench_similarity
 
 # Runs the real CLI in-process, then prints the peaks (ru_maxrss is in KiB on Linux).
 _RUNNER = """
@@ -74,7 +79,15 @@ def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="python -m grader.tools.bench_batch", description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", type=int, nargs="+", default=[100, 2000])
     p.add_argument("--jobs", type=int, default=0)
+    p.add_argument("--similarity-only", action="store_true", help="only the similarity pass (seconds, not minutes)")
     args = p.parse_args(argv)
+    for n in args.sizes:
+        row = bench_similarity.measure(n)
+        print(f"{n:>6} submissions, similarity pass: {row['pass_s']:.2f} s ({row['pairs']} pairs flagged, "
+              f"{row['verified']} verified), peak {row['pass_peak_mib']:.1f} MiB; fingerprints "
+              f"{1000 * row['fingerprint_s'] / n:.1f} ms a submission (in the grading workers)", flush=True)
+    if args.similarity_only:
+        return 0
     rows = []
     for n in args.sizes:
         row = measure(n, jobs=args.jobs)

@@ -1,0 +1,162 @@
+"""The store of fingerprints: OUTDIR/_integrity/<sha256>.json, one file's fingerprints named by its content.
+
+A grading worker stores each submission's fingerprints right after grading it; the similarity pass reads them
+back. Named by content, a record never goes stale and two shards never disagree about one, and a rerun after one
+file changed fingerprints that file only. A record is two JSON lines: a header with what the pass needs of
+every submission (the winnowed hashes, the `identical` digest, the count of its own tokens), read alone; then the
+body (the text, the lines of the tokens, every k-gram) for the pairs compared in full.
+"""
+from __future__ import annotations
+
+import ast
+import contextlib
+import functools
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+
+from grader import ROOT
+from grader.course.fingerprints import METHOD, Print, fingerprint
+from grader.course.similarity import own_count
+from grader.run.submission import MAX_BYTES, LoadFault, read_submission
+
+CACHE = "_integrity"  # no student id starts with "_" (discover._clean_id); no dot: CI uploads skip hidden folders
+COMMON_FILES = (os.path.join(ROOT, "starter", "simple_rnn.py"),
+                os.path.join(os.path.dirname(os.path.abspath(__file__)), "common_code.txt"))
+REFERENCE = os.path.join(ROOT, "solution", "simple_rnn.py")
+_HEAD = json.dumps({"method": METHOD}, separators=(",", ":"))[:-1]  # how every current record begins
+
+
+@dataclass(frozen=True)
+class Header:
+    """The first line of a record: the winnowed hashes, the `identical` digest, and the author's own tokens."""
+    kept: tuple[int, ...]
+    identical: str
+    own: int
+
+
+@functools.lru_cache(maxsize=1)
+def common_kgrams() -> frozenset[int]:
+    """The k-grams no flag may rest on: the starter's, the reference's skeleton's (its code with forward's and
+    backward's bodies taken out) and the kata's common lines (common_code.txt). Read once per process."""
+    texts = []
+    for path in COMMON_FILES:
+        with open(path, encoding="utf-8") as f:
+            texts.append(f.read())
+    with open(REFERENCE, encoding="utf-8") as f:
+        tree = ast.parse(f.read())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name in ("forward", "backward"):
+            node.body = [ast.Pass()]
+    texts.append(ast.unparse(tree))
+    return frozenset(h for text in texts for h in fingerprint([text]).kgrams)
+
+
+@functools.lru_cache(maxsize=1)
+def _common_digest() -> str:
+    return hashlib.sha256(json.dumps(sorted(common_kgrams())).encode()).hexdigest()[:16]
+
+
+def path_of(out: str, sha256: str) -> str:
+    return os.path.join(out, CACHE, f"{sha256}.json")
+
+
+def store(out: str, path: str) -> str | None:
+    """Fingerprint the submission file at `path` into the store unless its content already is. Returns the
+    file's sha256, or None when it can't be read as code."""
+    try:
+        with open(path, "rb") as f:
+            sha = hashlib.sha256(f.read(MAX_BYTES + 1)).hexdigest()  # as read_submission computes it
+    except OSError:
+        return None
+    if _is_stored(out, sha):
+        return sha
+    source = read_submission(path)
+    if isinstance(source, LoadFault):
+        return None
+    p = fingerprint([c.code for c in source.chunks])
+    header = {"method": METHOD, "common": _common_digest(), "own": own_count(p, common_kgrams()), "kept": p.kept,
+              "identical": p.identical}
+    body = {"text": p.text, "starts": p.starts, "ends": p.ends, "kgrams": p.kgrams}
+    _write(path_of(out, source.sha256), json.dumps(header, separators=(",", ":")) + "\n" +
+           json.dumps(body, separators=(",", ":")) + "\n")
+    return source.sha256
+
+
+def store_all(out: str, paths: list[str]) -> None:
+    """Make sure every file in `paths` has its fingerprints stored (after a batch's grading: for results kept
+    from an earlier run, or a worker that could not store them)."""
+    for path in paths:
+        store(out, path)
+
+
+def _write(path: str, text: str) -> None:
+    """Atomic like storage.write_text, without its fsync: a record lost or cut short by a power cut reads as
+    absent (load, _is_stored) and is made again, so it isn't worth a disk flush per submission."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _is_stored(out: str, sha256: str) -> bool:
+    """A whole record of this version of the method (read no further than needed to tell)."""
+    return load_header(out, sha256) is not None
+
+
+def load_header(out: str, sha256: str) -> Header | None:
+    """The header of the stored record, or None (absent, cut short, or of another version of the method). Its own
+    token count is recounted when the common code has changed since it was stored."""
+    try:
+        with open(path_of(out, sha256), encoding="utf-8") as f:
+            line = f.readline()
+            if not line.startswith(_HEAD) or not line.endswith("\n"):
+                return None
+            d = json.loads(line)
+            own = d["own"]
+            if d.get("common") != _common_digest():
+                body = json.loads(f.readline())
+                own = own_count(_print(d, body), common_kgrams())
+            return Header(tuple(d["kept"]), d["identical"], own)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def load(out: str, sha256: str) -> Print | None:
+    """The stored fingerprints of the file with this content, or None (absent, cut short, or of another version
+    of the method)."""
+    try:
+        with open(path_of(out, sha256), encoding="utf-8") as f:
+            head = f.readline()
+            if not head.startswith(_HEAD):
+                return None
+            return _print(json.loads(head), json.loads(f.readline()))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _print(header: dict, body: dict) -> Print:
+    return Print(body["text"], tuple(body["starts"]), tuple(body["ends"]), tuple(body["kgrams"]),
+                 tuple(header["kept"]), header["identical"])
+
+
+def copy_from(shard: str, out: str) -> None:
+    """Bring a shard's records into `out` (for merge); those already there are the same, being named by content."""
+    src, dst = os.path.join(shard, CACHE), os.path.join(out, CACHE)
+    if not os.path.isdir(src) or os.path.abspath(src) == os.path.abspath(dst):
+        return
+    os.makedirs(dst, exist_ok=True)
+    for name in sorted(os.listdir(src)):
+        if len(name) == 64 + 5 and name.endswith(".json") and not os.path.exists(os.path.join(dst, name)):
+            tmp = os.path.join(dst, ".tmp-" + name)
+            shutil.copyfile(os.path.join(src, name), tmp)
+            os.replace(tmp, os.path.join(dst, name))
