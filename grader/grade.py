@@ -18,7 +18,7 @@ from grader.judge import checks, reference
 from grader.judge.plan import Plan, Probe, default_plan
 from grader.result import Check, ErrorInfo, GradeResult, Status
 from grader.run import probe as probe_exec
-from grader.run import sandbox
+from grader.run import sandbox, wire
 from grader.run.sandbox import Limits
 from grader.run.submission import LoadFault, Source, read_submission
 
@@ -69,32 +69,34 @@ class _Channel:
     refused: bool = False
     loaded: dict[str, Any] | None = None
     fault: dict[str, Any] | None = None
-    probes: dict[str, list] = field(default_factory=dict)
+    probes: dict[str, list[checks.Op]] = field(default_factory=dict)  # decoded, in plan order
     done: bool = False
-    forged: bool = False  # a message out of that order: learner code wrote to the channel
+    forged: bool = False  # a message out of that order or shape: learner code wrote to the channel
 
 
 def read_channel(messages: list[dict[str, Any]], probes: list[Probe]) -> _Channel:
     """Accept the child's messages only in order and in the child's own shape: sandbox; refused, loaded or fault;
-    after loaded one message per probe, in plan order, with one well-formed result per op; done. Learner code
-    shares the child's process and can write to the channel too: the first message out of that order or shape
-    marks the channel forged, and it and everything after it are discarded."""
+    after loaded one message per probe, in plan order, with one well-formed, decodable result per op; done.
+    Learner code shares the child's process and can write to the channel too: the first message out of that
+    order or shape, or that does not decode, marks the channel forged, and it and everything after it are
+    discarded."""
     ch = _Channel()
     stage = "sandbox"
     names = [p.name for p in probes]
     for msg in messages:
+        n = len(ch.probes)
         if stage == "sandbox" and isinstance(msg.get("sandbox"), dict):
             ch.sandbox, stage = msg["sandbox"], "load"
         elif stage == "load" and msg.get("refused") is True:
             ch.refused, stage = True, "end"
-        elif stage == "load" and isinstance(msg.get("loaded"), dict):
+        elif stage == "load" and _loaded_ok(msg.get("loaded")):
             ch.loaded, stage = msg["loaded"], "probes"
-        elif stage == "load" and isinstance(msg.get("fault"), dict):
+        elif stage == "load" and _fault_ok(msg.get("fault")):
             ch.fault, stage = msg["fault"], "end"
-        elif stage == "probes" and len(ch.probes) < len(names) and msg.get("probe") == names[len(ch.probes)] \
-                and _well_formed(msg.get("results"), probes[len(ch.probes)]):
-            ch.probes[msg["probe"]] = msg["results"]
-        elif stage == "probes" and len(ch.probes) == len(names) and msg == {"done": True}:
+        elif stage == "probes" and n < len(names) and msg.get("probe") == names[n] and \
+                (ops := _decoded(msg.get("results"), probes[n])) is not None:
+            ch.probes[names[n]] = ops
+        elif stage == "probes" and n == len(names) and msg == {"done": True}:
             ch.done, stage = True, "end"
         elif stage != "end":  # after the end the child only exits; a stray write then changes nothing
             ch.forged = True
@@ -102,22 +104,29 @@ def read_channel(messages: list[dict[str, Any]], probes: list[Probe]) -> _Channe
     return ch
 
 
-def _well_formed(results: Any, probe: Probe) -> bool:
-    """One result per op: {"ok": fields of that op}, {"error": {...}} or {"skipped": true} (run/probe.py writes them).
-    The values inside are checked later, as they are decoded."""
-    if not isinstance(results, list) or len(results) != len(probe.ops):
-        return False
-    for item, op in zip(results, probe.ops):
-        if not isinstance(item, dict) or len(item) != 1:
-            return False
-        if "ok" in item:
-            fields = probe_exec.RESULT_FIELDS[op["op"]]
-            ok = item["ok"]
-            if not isinstance(ok, dict) or not all(isinstance(ok.get(k, ...), t) for k, t in fields.items()):
-                return False
-        elif not (isinstance(item.get("error"), dict) or item == {"skipped": True}):
-            return False
-    return True
+def _loaded_ok(d: Any) -> bool:
+    """A "loaded" message's body as run/probe.py writes it, every text within its cap."""
+    problems = d.get("signature_problems", {}) if isinstance(d, dict) else None
+    return isinstance(d, dict) and set(d) <= {"warnings", "classes", "signature_problems"} and \
+        _text_list(d.get("warnings", []), wire.WARNINGS, wire.WARNING_CAP) and \
+        _text_list(d.get("classes", []), wire.CLASSES, wire.NAME_CAP) and \
+        isinstance(problems, dict) and _text_list(list(problems.values()), len(probe_exec.SIGNATURES), wire.WARNING_CAP)
+
+
+def _fault_ok(d: Any) -> bool:
+    return isinstance(d, dict) and set(d) <= set(wire.FAULT_CAPS) and all(
+        isinstance(v, str) and len(v) <= wire.FAULT_CAPS[k] for k, v in d.items())
+
+
+def _text_list(v: Any, count: int, cap: int) -> bool:
+    return isinstance(v, list) and len(v) <= count and all(isinstance(x, str) and len(x) <= cap for x in v)
+
+
+def _decoded(results: Any, probe: Probe) -> list[checks.Op] | None:
+    try:
+        return checks.decode_results(results, probe.ops)
+    except wire.WireError:
+        return None
 
 
 def interpret(source: Source, outcome: sandbox.RunOutcome, config: GradeConfig) -> GradeResult:
@@ -137,14 +146,13 @@ def interpret(source: Source, outcome: sandbox.RunOutcome, config: GradeConfig) 
         fault = ch.fault
         kind = fault.get("kind") if fault.get("kind") in ("syntax_error", "import_error", "missing_class",
                                                            "exited", "memory_limit") else "import_error"
-        return _error_result(source.name, ErrorInfo(kind, str(fault.get("message", ""))[:4000],
-                                                    str(fault.get("traceback", ""))[:8000]), config,
-                             warnings=warnings, **base)
+        return _error_result(source.name, ErrorInfo(kind, fault.get("message", ""), fault.get("traceback", "")),
+                             config, warnings=warnings, **base)
     if ch.loaded is None:
         return _error_result(source.name, abnormal, config, warnings=warnings, **base)
-    warnings += [str(w)[:500] for w in ch.loaded.get("warnings", [])][:20]
+    warnings += ch.loaded.get("warnings", [])
     missing_reason = abnormal.message if abnormal else "the child did not report this case"
-    learner = {p.name: checks.decode_ops(ch.probes.get(p.name), len(p.ops), missing_reason) for p in plan.probes}
+    learner = {p.name: ch.probes.get(p.name) or checks.missing_ops(len(p.ops), missing_reason) for p in plan.probes}
     ref = reference_ops(plan)
     evaluation = checks.evaluate(plan, learner, ref)
     try:
@@ -172,7 +180,7 @@ def reference_ops(plan: Plan) -> dict[str, list[checks.Op]]:
     key = tuple(reference.key(p) for p in plan.probes)
     if key not in _REFERENCE_OPS:
         raw = reference.results_for_plan(plan)
-        ops = {p.name: checks.decode_ops(raw[p.name], len(p.ops), "") for p in plan.probes}
+        ops = {p.name: checks.decode_results(raw[p.name], p.ops) for p in plan.probes}
         for op in (op for probe_ops in ops.values() for op in probe_ops):
             _freeze(op.value)
         _REFERENCE_OPS[key] = ops
@@ -217,9 +225,16 @@ def _total(cs: list[Check], attr: str) -> float:
 def _abnormal_end(outcome: sandbox.RunOutcome, ch: _Channel, *, limits: sandbox.Limits) -> ErrorInfo:
     """Why the child stopped before reporting completion. Its output is never consulted for results."""
     stage = "while running the checks" if ch.loaded is not None else "while loading the submission"
+    if outcome.timed_out and outcome.limit_hit == "backstop":
+        wall = sandbox.WALL_FACTOR * limits.timeout_s
+        return ErrorInfo("timeout", f"stopped by the wall-clock backstop ({wall:g} s, {sandbox.WALL_FACTOR} times "
+                                    f"the {limits.timeout_s:g} s time limit) {stage}, having used only "
+                                    f"{outcome.cpu_s or 0:.2g} s of CPU time (sleeping, or waiting for something "
+                                    "that never comes?)")
     if outcome.timed_out:
-        return ErrorInfo("timeout", f"stopped after the {limits.timeout_s:g} s time limit {stage} "
-                                    "(an endless loop, or a very long computation?)")
+        clock = "CPU time" if outcome.limit_hit == "cpu" else "wall-clock time, as CPU time can't be measured here"
+        return ErrorInfo("timeout", f"stopped after the {limits.timeout_s:g} s time limit {stage} ({clock}: an "
+                                    "endless loop, or a very long computation?)")
     if outcome.channel_error or ch.forged:
         what = outcome.channel_error if not ch.forged else "something other than the grader wrote to its results " \
                                                            "channel"
