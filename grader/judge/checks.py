@@ -312,8 +312,27 @@ def _params(ops_value: dict[str, Any], sizes: tuple[int, int, int], when: str) -
     return out
 
 
-def _dtypes(ops_value: dict[str, Any]) -> dict[str, str]:
-    return {n: str(v.dtype) if isinstance(v, np.ndarray) else "float64" for n, v in ops_value["params"].items()}
+def _injected_dtypes(ops_value: dict[str, Any]) -> dict[str, str]:
+    """The dtype the grader injected each parameter in: float32 where the learner holds float32, else float64
+    (run/probe.py INJECTED_DTYPES)."""
+    return {n: "float32" if isinstance(v, np.ndarray) and v.dtype == np.float32 else "float64"
+            for n, v in ops_value["params"].items()}
+
+
+def _check_read_back(names: tuple[str, ...], injected: dict[str, np.ndarray], before: dict[str, np.ndarray]) -> None:
+    """The update is measured from what the learner's object reports after injection: it must be what was injected
+    (float32 rounding aside). A parameter that reports anything else fails the check, which says so."""
+    problems = []
+    for name in names:
+        off = compare.read_back_error(injected=injected[name], read_back=before[name])
+        if off:
+            err, at = off
+            problems.append(f"{name}, read back right after the grader set it, is not what was set: off by up to "
+                            f"{err:.3g} at [{', '.join(map(str, at))}] (set {injected[name][at]:.6g}, read back "
+                            f"{before[name][at]:.6g})")
+    if problems:
+        raise _Verdict(Status.FAIL, "; ".join(problems) + ". The update is measured from those values, so a "
+                                                         "parameter must report the values it holds", {})
 
 
 def _update_comparisons(ctx: _Context, spec: CheckSpec, set_i: int, after_i: int) -> list[compare.Comparison]:
@@ -325,7 +344,9 @@ def _update_comparisons(ctx: _Context, spec: CheckSpec, set_i: int, after_i: int
     before = _params(mine[set_i].value, sizes, "after the weights were set")
     after = _params(mine[after_i].value, sizes, f"after {p.ops[after_i]['op']}()")
     ref_before, ref_after = _params(ref[set_i].value, sizes, ""), _params(ref[after_i].value, sizes, "")
-    dtypes = _dtypes(mine[set_i].value)
+    injected = {n: np.asarray(v, dtype=float).reshape(param_shapes(sizes)[n]) for n, v in p.meta["params"].items()}
+    _check_read_back(spec.params, injected, before)
+    dtypes = _injected_dtypes(mine[set_i].value)
     if mine[after_i].value.get("returned"):
         ctx.conventions.add(f"backward returns a {mine[after_i].value['returned']} (ignored)")
     if mine[after_i].value.get("rebound"):
@@ -334,7 +355,7 @@ def _update_comparisons(ctx: _Context, spec: CheckSpec, set_i: int, after_i: int
     for name in spec.params:
         c = compare.compare_update(name=name, before=before[name], actual_after=after[name],
                                    expected_before=ref_before[name], expected_after=ref_after[name],
-                                   dtype=dtypes[name], rtol=ctx.plan.tolerances.update_rtol,
+                                   injected=injected[name], dtype=dtypes[name], rtol=ctx.plan.tolerances.update_rtol,
                                    floor_ulps=ctx.plan.tolerances.floor_ulps)
         out.append(c)
         ctx.analysis["parameters"].setdefault(spec.probe, {})[name] = _verdict_of(c)

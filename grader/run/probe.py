@@ -86,6 +86,10 @@ def _op_new(cls, state, op):
     return {"params": _read_params(state), "hidden_size": _encode(state, hidden)}
 
 
+# The dtypes the grader injects: float64, or float32 to a learner who holds float32 (anything else gets float64).
+INJECTED_DTYPES = (np.float64, np.float32)
+
+
 def _op_set(cls, state, op):
     """Inject weights in the learner's own shape and dtype when the entry count matches (biases as (H,) ...)."""
     rnn, adapted = state["rnn"], {}
@@ -93,7 +97,8 @@ def _op_set(cls, state, op):
         value = wire.decode_array(enc)
         current = getattr(rnn, name, None)
         if isinstance(current, np.ndarray) and current.dtype.kind == "f" and _same_layout(current.shape, value.shape):
-            value = value.reshape(current.shape).astype(current.dtype)
+            dtype = current.dtype if current.dtype in INJECTED_DTYPES else np.float64
+            value = value.reshape(current.shape).astype(dtype)
             adapted[name] = [list(current.shape), str(current.dtype)]
         setattr(rnn, name, value)
     return {"params": _read_params(state), "adapted": adapted}
