@@ -386,7 +386,8 @@ def _losses(ctx: _Context, outputs: list[Any], p: Probe) -> list[float] | None:
         got = conventions.read_outputs(first, t=len(y), o=sizes[2], h=sizes[1]).array
         stacked = np.stack(outputs).reshape(len(outputs), *got.shape) if got is not None else None
         if stacked is not None and np.isfinite(stacked).all():
-            return [float(v) for v in 0.5 * np.sum((stacked.astype(float) - y) ** 2, axis=(1, 2))]
+            with np.errstate(over="ignore"):  # outputs of 1e200 overflow the loss: inf, written as null
+                return [float(v) for v in 0.5 * np.sum((stacked.astype(float) - y) ** 2, axis=(1, 2))]
     losses = []
     for value in outputs:
         got = conventions.read_outputs(value, t=len(y), o=sizes[2], h=sizes[1]).array
