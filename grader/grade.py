@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from grader.diagnose import explain
-from grader.judge import checks, reference
+from grader.judge import checks, reference, results
 from grader.judge.plan import Plan, Probe, default_plan
 from grader.result import Check, ErrorInfo, GradeResult, Status
 from grader.run import probe as probe_exec
@@ -69,7 +69,7 @@ class _Channel:
     refused: bool = False
     loaded: dict[str, Any] | None = None
     fault: dict[str, Any] | None = None
-    probes: dict[str, list[checks.Op]] = field(default_factory=dict)  # decoded, in plan order
+    probes: dict[str, list[results.Op]] = field(default_factory=dict)  # decoded, in plan order
     done: bool = False
     forged: bool = False  # a message out of that order or shape: learner code wrote to the channel
 
@@ -122,9 +122,9 @@ def _text_list(v: Any, count: int, cap: int) -> bool:
     return isinstance(v, list) and len(v) <= count and all(isinstance(x, str) and len(x) <= cap for x in v)
 
 
-def _decoded(results: Any, probe: Probe) -> list[checks.Op] | None:
+def _decoded(raw: Any, probe: Probe) -> list[results.Op] | None:
     try:
-        return checks.decode_results(results, probe.ops)
+        return results.decode_results(raw, probe.ops)
     except wire.WireError:
         return None
 
@@ -135,7 +135,8 @@ def interpret(source: Source, outcome: sandbox.RunOutcome, config: GradeConfig) 
     ch = read_channel(outcome.messages, list(plan.probes))
     report = {**ch.sandbox, "limits": {"timeout_s": config.limits.timeout_s, "memory_mb": config.limits.memory_mb,
                                        "output_cap_bytes": sandbox.OUTPUT_CAP}}
-    warnings = list(source.notes) + _isolation_warning(ch.sandbox)
+    warnings = list(source.notes) + _isolation_warning(ch.sandbox) + \
+        ([outcome.scratch_left] if outcome.scratch_left else [])
     base = dict(stdout=outcome.stdout, stderr=outcome.stderr, sha256=source.sha256, sandbox=report)
     abnormal = None if ch.done and not ch.forged else _abnormal_end(outcome, ch, limits=config.limits)
     if ch.refused:
@@ -152,7 +153,7 @@ def interpret(source: Source, outcome: sandbox.RunOutcome, config: GradeConfig) 
         return _error_result(source.name, abnormal, config, warnings=warnings, **base)
     warnings += ch.loaded.get("warnings", [])
     missing_reason = abnormal.message if abnormal else "the child did not report this case"
-    learner = {p.name: ch.probes.get(p.name) or checks.missing_ops(len(p.ops), missing_reason) for p in plan.probes}
+    learner = {p.name: ch.probes.get(p.name) or results.missing_ops(len(p.ops), missing_reason) for p in plan.probes}
     ref = reference_ops(plan)
     evaluation = checks.evaluate(plan, learner, ref)
     try:
@@ -170,17 +171,17 @@ def interpret(source: Source, outcome: sandbox.RunOutcome, config: GradeConfig) 
                        conventions=evaluation.conventions, warnings=warnings, analysis=evaluation.analysis, **base)
 
 
-_REFERENCE_OPS: dict[tuple, dict[str, list[checks.Op]]] = {}
+_REFERENCE_OPS: dict[tuple, dict[str, list[results.Op]]] = {}
 
 
-def reference_ops(plan: Plan) -> dict[str, list[checks.Op]]:
+def reference_ops(plan: Plan) -> dict[str, list[results.Op]]:
     """The reference's results for `plan` (judge/reference.py: computed, or from its disk cache), decoded as the learner's
     are. Once per process, since a batch worker grades many submissions; the arrays are read-only, so that no
     check can change them for the next submission."""
     key = tuple(reference.key(p) for p in plan.probes)
     if key not in _REFERENCE_OPS:
         raw = reference.results_for_plan(plan)
-        ops = {p.name: checks.decode_results(raw[p.name], p.ops) for p in plan.probes}
+        ops = {p.name: results.decode_results(raw[p.name], p.ops) for p in plan.probes}
         for op in (op for probe_ops in ops.values() for op in probe_ops):
             _freeze(op.value)
         _REFERENCE_OPS[key] = ops
@@ -209,7 +210,7 @@ def _isolation_warning(report: dict[str, Any]) -> list[str]:
     return ["the submission ran with incomplete confinement (grading went on): missing " + "; ".join(missing)]
 
 
-def _out_of_memory(learner: dict[str, list[checks.Op]], limits: sandbox.Limits) -> ErrorInfo | None:
+def _out_of_memory(learner: dict[str, list[results.Op]], limits: sandbox.Limits) -> ErrorInfo | None:
     """A learner call that raised MemoryError: the run is graded, and the result says the memory limit was hit."""
     for name, ops in learner.items():
         if any(op.status == "error" and op.error.get("type") == "MemoryError" for op in ops):

@@ -13,16 +13,14 @@ from __future__ import annotations
 import json
 import os
 import selectors
-import shutil
 import signal
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
 from grader import ROOT
-from grader.run import launch
+from grader.run import identity, launch, scratch
 from grader.run.launch import child_env  # noqa: F401  (part of this module's interface)
 
 OUTPUT_CAP = 64 * 1024
@@ -70,6 +68,7 @@ class RunOutcome:
     limit_hit: str = ""           # when timed_out: "cpu" (the time limit), "backstop" (the wall clock at
                                   # WALL_FACTOR times it), "wall" (the limit as wall-clock time: no CPU time here)
     cpu_s: float | None = None    # CPU time the child used, as last measured (None where it can't be)
+    scratch_left: str | None = None  # a warning: the scratch dir could not be removed (scratch.remove)
 
 
 class Process(Protocol):
@@ -143,7 +142,7 @@ class Pipes:
 
 
 def new_scratch() -> str:
-    return tempfile.mkdtemp(prefix="grader-scratch-")
+    return scratch.make(identity.sandbox_user())
 
 
 class Fresh:
@@ -200,7 +199,7 @@ class FreshChild:
             self.proc = None  # once: its pid may belong to someone else by now
         self.pipes.close_grader_ends()
         if self.handed is not None:
-            shutil.rmtree(self.handed[1], ignore_errors=True)
+            scratch.remove(self.handed[1])  # a child discarded unused: nothing of the learner's ran there
             self.handed = None
 
 
@@ -233,12 +232,14 @@ class ChildRun:
 
     def outcome(self) -> RunOutcome:
         try:
-            return _collect(self.proc, self.pipes, self.pending, self.limits, self.start, self.probes)
+            outcome = _collect(self.proc, self.pipes, self.pending, self.limits, self.start, self.probes)
         finally:
             _stop(self.proc)
             self.pipes.close_grader_ends()
-            shutil.rmtree(self.scratch, ignore_errors=True)
+            left = scratch.remove(self.scratch)
             self.on_end()
+        outcome.scratch_left = left
+        return outcome
 
 
 def _collect(proc: Process, pipes: Pipes, pending: memoryview, limits: Limits, start: float,
