@@ -5,6 +5,7 @@ Only this module and course/batch.py call across stages. Learner faults come bac
 """
 from __future__ import annotations
 
+import dataclasses
 import signal
 import time
 import traceback
@@ -53,13 +54,26 @@ def grade_path(path: str, config: GradeConfig, *, runner: sandbox.Runner = sandb
 
 def grade_source(source: Source, config: GradeConfig, *, runner: sandbox.Runner = sandbox.FRESH) -> GradeResult:
     start = time.monotonic()
-    plan = sandbox.child_plan(source, [p.to_plan() for p in config.plan.probes], config.require_isolation)
-    run = runner.begin(plan, config.limits)
+    public, hidden = split_probes(config.plan)
+    run = runner.begin(sandbox.child_plan(source, [p.to_plan() for p in public], config.require_isolation),
+                       config.limits)
     reference_ops(config.plan)  # meanwhile, while the child works
     outcome = run.outcome()
-    result = interpret(source, outcome, config)
+    hidden_outcome = None
+    if hidden and read_channel(outcome.messages, public).loaded is not None:
+        # The hidden cases run after the public ones, in a child of their own: nothing learner code can find, print
+        # or raise while it holds their inputs reaches a learner, who is shown their verdicts only.
+        hidden_outcome = runner.begin(sandbox.child_plan(source, [p.to_plan() for p in hidden],
+                                                         config.require_isolation), config.limits).outcome()
+    result = interpret(source, outcome, config, hidden_outcome)
     result.duration_s = time.monotonic() - start
     return result
+
+
+def split_probes(plan: Plan) -> tuple[list[Probe], list[Probe]]:
+    """The plan's probes: those a learner may see the run of, and those of its hidden checks."""
+    hidden = {c.probe for c in plan.checks if c.hidden}
+    return [p for p in plan.probes if p.name not in hidden], [p for p in plan.probes if p.name in hidden]
 
 
 @dataclass
@@ -129,10 +143,13 @@ def _decoded(raw: Any, probe: Probe) -> list[results.Op] | None:
         return None
 
 
-def interpret(source: Source, outcome: sandbox.RunOutcome, config: GradeConfig) -> GradeResult:
-    """Turn what the child reported into a GradeResult (everything is judged here, in the grader)."""
+def interpret(source: Source, outcome: sandbox.RunOutcome, config: GradeConfig,
+              hidden_outcome: sandbox.RunOutcome | None = None) -> GradeResult:
+    """Turn what the child reported into a GradeResult (everything is judged here, in the grader). `outcome` is the
+    run of the public probes; `hidden_outcome` that of the hidden ones, in a child of their own (None: not run)."""
     plan = config.plan
-    ch = read_channel(outcome.messages, list(plan.probes))
+    public, hidden = split_probes(plan)
+    ch = read_channel(outcome.messages, public)
     report = {**ch.sandbox, "limits": {"timeout_s": config.limits.timeout_s, "memory_mb": config.limits.memory_mb,
                                        "output_cap_bytes": sandbox.OUTPUT_CAP}}
     warnings = list(source.notes) + _isolation_warning(ch.sandbox) + \
@@ -153,10 +170,11 @@ def interpret(source: Source, outcome: sandbox.RunOutcome, config: GradeConfig) 
         return _error_result(source.name, abnormal, config, warnings=warnings, **base)
     warnings += ch.loaded.get("warnings", [])
     missing_reason = abnormal.message if abnormal else "the child did not report this case"
-    learner = {p.name: ch.probes.get(p.name) or results.missing_ops(len(p.ops), missing_reason) for p in plan.probes}
+    learner = {p.name: ch.probes.get(p.name) or results.missing_ops(len(p.ops), missing_reason) for p in public}
+    hidden_ops, hidden_run = _hidden_run(hidden_outcome, hidden, config)
     ref = reference_ops(plan)
-    evaluation = checks.evaluate(plan, learner, ref)
-    try:
+    evaluation = checks.evaluate(plan, {**learner, **hidden_ops}, ref)
+    try:  # from the public cases alone, so that no diagnosis can tell anything of a hidden one
         diagnoses = explain.diagnose(plan, learner, ref, evaluation)
     except Exception:  # a grader bug in the diagnosis must not cost the learner the grade itself
         diagnoses = []
@@ -168,7 +186,34 @@ def interpret(source: Source, outcome: sandbox.RunOutcome, config: GradeConfig) 
     return GradeResult(submission=source.name, status="graded" if judged or not abnormal else "error",
                        score=_total(evaluation.checks, "points"), max_score=_total(evaluation.checks, "max_points"),
                        error=abnormal, checks=evaluation.checks, diagnoses=diagnoses,
-                       conventions=evaluation.conventions, warnings=warnings, analysis=evaluation.analysis, **base)
+                       conventions=evaluation.conventions, warnings=warnings, analysis=evaluation.analysis,
+                       hidden_run=hidden_run, **base)
+
+
+def _hidden_run(outcome: sandbox.RunOutcome | None, probes: list[Probe],
+                config: GradeConfig) -> tuple[dict[str, list[results.Op]], dict[str, Any] | None]:
+    """The hidden probes' results from their own child, and the instructor's record of that run: its output,
+    warnings, how it ended (None when the plan has no hidden case). Only the checks' verdicts reach a learner."""
+    if not probes:
+        return {}, None
+    if outcome is None:
+        return {p.name: results.missing_ops(len(p.ops), "not run") for p in probes}, not_run_hidden()
+    ch = read_channel(outcome.messages, probes)
+    error = None if ch.done and not ch.forged else _abnormal_end(outcome, ch, limits=config.limits)
+    if ch.fault is not None and not ch.forged:
+        error = ErrorInfo("import_error", ch.fault.get("message", ""), ch.fault.get("traceback", ""))
+    reason = error.message if error else "the child did not report this case"
+    ops = {p.name: ch.probes.get(p.name) or results.missing_ops(len(p.ops), reason) for p in probes}
+    error = error or _out_of_memory(ops, config.limits)
+    warnings = _isolation_warning(ch.sandbox) + (ch.loaded or {}).get("warnings", []) + \
+        [w for w in (outcome.scratch_left, error and error.message) if w]
+    return ops, {"ran": True, "stdout": outcome.stdout, "stderr": outcome.stderr, "warnings": warnings,
+                 "error": dataclasses.asdict(error) if error else None, "duration_s": outcome.duration_s}
+
+
+def not_run_hidden() -> dict[str, Any]:
+    """The instructor's record of a hidden run that did not happen (the submission did not load)."""
+    return {"ran": False, "stdout": "", "stderr": "", "warnings": [], "error": None, "duration_s": 0.0}
 
 
 _REFERENCE_OPS: dict[tuple, dict[str, list[results.Op]]] = {}
@@ -284,4 +329,5 @@ def _error_result(submission: str, error: ErrorInfo, config: GradeConfig, *, sha
     return GradeResult(submission=submission.rsplit("/", 1)[-1], status="error", score=0.0,
                        max_score=_total(cs, "max_points"), error=error, checks=cs, diagnoses=[], conventions=[],
                        stdout=stdout, stderr=stderr, warnings=warnings or [], sandbox=sandbox or {}, sha256=sha256,
-                       duration_s=duration)
+                       duration_s=duration,
+                       hidden_run=not_run_hidden() if any(s.hidden for s in config.plan.checks) else None)

@@ -69,6 +69,9 @@ class GradeResult:
     analysis: dict[str, Any] = field(default_factory=dict)
     duration_s: float = 0.0
     schema_version: int = SCHEMA_VERSION
+    # With hidden cases: the instructor's record of their run, in a child of its own (grade.py _hidden_run):
+    # ran, stdout, stderr, warnings, error, duration_s. Never in a learner's view.
+    hidden_run: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

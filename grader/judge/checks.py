@@ -37,10 +37,13 @@ def evaluate(plan: Plan, learner: dict[str, list[Op]], reference: dict[str, list
     ctx = _Context(plan, learner, reference)
     checks = []
     for spec in plan.checks:
+        seen = (set(ctx.conventions), set(ctx.output_conventions))
         try:
             status, message, details = _CHECKS[spec.checker](ctx, spec)
         except _Verdict as v:
             status, message, details = v.status, v.message, v.details
+        if spec.hidden:  # what a hidden case showed of the learner's conventions is not for the learner's report
+            ctx.conventions, ctx.output_conventions = seen
         points = spec.points if status is Status.PASS else 0.0
         checks.append(Check(spec.id, spec.group, status, points, spec.points, message, details, spec.hidden))
     ctx.analysis["verdicts"] = parameter_verdicts(ctx.analysis["parameters"])

@@ -67,8 +67,10 @@ def _finite(v: Any, path: str, found: list[str]) -> Any:
 
 def learner_dict(d: dict[str, Any]) -> dict[str, Any]:
     """The learner's view of a result dict (to_dict's output or a result.json): hidden checks keep their verdict
-    and nothing else. Output printed by the learner's code and diagnosis evidence go too when hidden cases ran,
-    since either could carry a hidden input; the misconception's message and hint stay."""
+    and nothing else, and nothing of the hidden cases' run (`hidden_run`: their own child, whose output,
+    warnings and end could carry a hidden input) is shown; the time it took is not counted. A record from before
+    the hidden cases had a child of their own also loses its printed output and diagnosis evidence, which could
+    carry a hidden input there; the misconception's message and hint stay."""
     d = dict(d, checks=[dict(c) for c in d["checks"]])
     hidden = False
     for c in d["checks"]:
@@ -78,9 +80,12 @@ def learner_dict(d: dict[str, Any]) -> dict[str, Any]:
             c["message"] = "hidden case: " + _HIDDEN_VERDICT[c["status"]]
     d["analysis"] = {k: {p: v for p, v in (d.get("analysis") or {}).get(k, {}).items() if not p.startswith("hidden")}
                      for k in (d.get("analysis") or {})}
-    if hidden:
+    hidden_run = d.pop("hidden_run", None)
+    if hidden and hidden_run is None:
         d["stdout"], d["stderr"] = (HIDDEN_OUTPUT_NOTE if d[k] else "" for k in ("stdout", "stderr"))
         d["diagnoses"] = [dict(x, evidence={}) for x in d["diagnoses"]]
+    if hidden_run:
+        d["duration_s"] = round(max(0.0, d.get("duration_s", 0.0) - hidden_run.get("duration_s", 0.0)), 1)
     return d
 
 

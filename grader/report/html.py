@@ -76,7 +76,8 @@ def _view(d: dict[str, Any]) -> dict[str, Any]:
                            "evidence": _evidence(x.get("evidence") or {})} for x in d["diagnoses"]],
             "parameters": _parameter_rows(analysis, charts), "predictions": _prediction_charts(analysis, charts),
             "losses": _loss_charts(analysis, charts), "tracebacks": _tracebacks(d),
-            "stdout": _cut(d.get("stdout", "")), "stderr": _cut(d.get("stderr", ""))}
+            "stdout": _cut(d.get("stdout", "")), "stderr": _cut(d.get("stderr", "")),
+            "hidden_output": [(k, _cut((d.get("hidden_run") or {}).get(k) or "")) for k in ("stdout", "stderr")]}
 
 
 def _verdict_line(d: dict[str, Any]) -> str:

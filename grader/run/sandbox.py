@@ -162,7 +162,8 @@ def run_child(plan: dict[str, Any], limits: Limits) -> RunOutcome:
 
 class FreshChild:
     """One fresh confined interpreter, a runner for one plan: started now (or given, started ahead of time by
-    launch.py), it boots and then waits for its plan. `begin` once, or `close` it unused.
+    launch.py), it boots and then waits for its plan. `begin`, or `close` it unused; a `begin` after the first
+    run starts another fresh interpreter (the hidden cases run in one of their own).
 
     `hand_over` gives it a plan early, a prediction (cli.py makes one from the disk cache before numpy is loaded
     here, so that the child need not wait for the grader). `begin` then checks the real plan against it, byte for
@@ -183,6 +184,8 @@ class FreshChild:
         self.handed = data, scratch, self.pipes.send_plan(data)
 
     def begin(self, plan: dict[str, Any], limits: Limits) -> ChildRun:
+        if self.proc is None:  # its child has run a plan already (the public cases): a new one for this plan
+            self._adopt(launch.start())
         if self.handed is not None:
             data, scratch, pending = self.handed
             if payload(plan, limits, scratch) == data:

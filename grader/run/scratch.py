@@ -14,7 +14,7 @@ from typing import Any
 
 SCRATCH_BYTES = 64 * 1024 * 1024  # a kata needs a few kilobytes, if any
 SCRATCH_INODES = 4096
-_MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 2, 4, 8
+_MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REC, _MS_PRIVATE = 2, 4, 8, 0x4000, 0x40000
 
 
 # ---- the grader's side ---------------------------------------------------------------------------------------
@@ -95,6 +95,9 @@ def bound(path: str, report: dict[str, Any], user: tuple[int, int] | None) -> No
     if user is not None:
         options += f",uid={user[0]},gid={user[1]}"
     try:
+        # Private first, so that no mount made here can propagate to the grader's namespace (root's mount
+        # namespaces start as copies that share propagation with it; confine.early does the same before /proc).
+        kernel.call(libc.mount, None, b"/", None, ctypes.c_ulong(_MS_REC | _MS_PRIVATE), None)
         kernel.call(libc.mount, b"tmpfs", path.encode(), b"tmpfs", ctypes.c_ulong(_MS_NOSUID | _MS_NODEV | _MS_NOEXEC),
                     options.encode())
     except OSError as e:
