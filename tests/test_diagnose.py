@@ -13,7 +13,7 @@ from conftest import SUBMISSIONS, grade_file
 
 from grader.diagnose import behaviour, fit, mutants, texts
 from grader.judge import reference
-from grader.judge.checks import decode_results
+from grader.judge.results import decode_results
 from grader.judge.plan import default_plan
 
 CONTRACT_IDS = {"not_implemented", "loss_mean_over_time", "loss_missing_half", "loss_mean_over_outputs",
