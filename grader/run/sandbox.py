@@ -252,7 +252,7 @@ def _collect(proc: Process, pipes: Pipes, pending: memoryview, limits: Limits, s
     cpu_s = cpu_seconds(proc.pid)
     # Where CPU time can't be read, the time limit is wall-clock time, as it always was.
     deadline = start + limits.timeout_s * (WALL_FACTOR if cpu_s is not None else 1)
-    limit_hit = ""
+    limit_hit, measured = "", 0.0
     out, err = Captured(), Captured()
     channel = wire.ChannelReader(wire.channel_bounds(probes))
     timed_out = False
@@ -275,8 +275,8 @@ def _collect(proc: Process, pipes: Pipes, pending: memoryview, limits: Limits, s
             _kill_group(proc)
         if exited_at is not None and now > exited_at + 0.5:
             break
-        if exited_at is None and cpu_s is not None:
-            cpu_s = cpu_seconds(proc.pid) or cpu_s
+        if exited_at is None and cpu_s is not None and now >= measured + 0.05:  # not on every read
+            cpu_s, measured = cpu_seconds(proc.pid) or cpu_s, now
         if exited_at is None and (now >= deadline or (cpu_s or 0.0) >= limits.timeout_s):
             timed_out = True
             limit_hit = "wall" if cpu_s is None else "cpu" if cpu_s >= limits.timeout_s else "backstop"
