@@ -161,11 +161,7 @@ def interpret(source: Source, outcome: sandbox.RunOutcome, config: GradeConfig,
         return _error_result(source.name, ErrorInfo("internal", f"{REFUSED}; missing: {missing}"), config,
                              warnings=warnings, **base)
     if ch.fault is not None and not ch.forged:
-        fault = ch.fault
-        kind = fault.get("kind") if fault.get("kind") in ("syntax_error", "import_error", "missing_class",
-                                                           "exited", "memory_limit") else "import_error"
-        return _error_result(source.name, ErrorInfo(kind, fault.get("message", ""), fault.get("traceback", "")),
-                             config, warnings=warnings, **base)
+        return _error_result(source.name, _fault_error(ch.fault), config, warnings=warnings, **base)
     if ch.loaded is None:
         return _error_result(source.name, abnormal, config, warnings=warnings, **base)
     warnings += ch.loaded.get("warnings", [])
@@ -201,7 +197,7 @@ def _hidden_run(outcome: sandbox.RunOutcome | None, probes: list[Probe],
     ch = read_channel(outcome.messages, probes)
     error = None if ch.done and not ch.forged else _abnormal_end(outcome, ch, limits=config.limits)
     if ch.fault is not None and not ch.forged:
-        error = ErrorInfo("import_error", ch.fault.get("message", ""), ch.fault.get("traceback", ""))
+        error = _fault_error(ch.fault)
     reason = error.message if error else "the child did not report this case"
     ops = {p.name: ch.probes.get(p.name) or results.missing_ops(len(p.ops), reason) for p in probes}
     error = error or _out_of_memory(ops, config.limits)
@@ -209,6 +205,13 @@ def _hidden_run(outcome: sandbox.RunOutcome | None, probes: list[Probe],
         [w for w in (outcome.scratch_left, error and error.message) if w]
     return ops, {"ran": True, "stdout": outcome.stdout, "stderr": outcome.stderr, "warnings": warnings,
                  "error": dataclasses.asdict(error) if error else None, "duration_s": outcome.duration_s}
+
+
+def _fault_error(fault: dict[str, str]) -> ErrorInfo:
+    """A child's load fault as the result's error (its kind, if one a load fault may have)."""
+    kind = fault.get("kind") if fault.get("kind") in ("syntax_error", "import_error", "missing_class", "exited",
+                                                       "memory_limit") else "import_error"
+    return ErrorInfo(kind, fault.get("message", ""), fault.get("traceback", ""))
 
 
 def not_run_hidden() -> dict[str, Any]:
