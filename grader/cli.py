@@ -40,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="PATH", help="write the result JSON here ('-' for stdout)")
     p.add_argument("--html", metavar="PATH", help="write the HTML report here")
     p.add_argument("--timeout", metavar="SECONDS", type=_positive(float), default=None,
-                   help="wall-clock limit for the submission (default 10, or the config's)")
+                   help="time limit: CPU time the submission may use (default 10, or the config's); one that waits is "
+                        "stopped at 3 times it of wall-clock time")
     p.add_argument("--memory-mb", metavar="MB", type=_positive(int), default=None,
                    help="memory limit for the submission (default 1024, or the config's)")
     p.add_argument("--fail-under", metavar="PCT", type=float, default=None,

@@ -5,6 +5,7 @@ Only this module and course/batch.py call across stages. Learner faults come bac
 """
 from __future__ import annotations
 
+import dataclasses
 import signal
 import time
 import traceback
@@ -14,11 +15,11 @@ from typing import Any
 import numpy as np
 
 from grader.diagnose import explain
-from grader.judge import checks, reference, signature
+from grader.judge import checks, reference, results, signature
 from grader.judge.plan import Plan, Probe, default_plan
 from grader.result import Check, ErrorInfo, GradeResult, Status
 from grader.run import probe as probe_exec
-from grader.run import sandbox
+from grader.run import sandbox, wire
 from grader.run.sandbox import Limits
 from grader.run.submission import LoadFault, Source, read_submission
 
@@ -53,13 +54,26 @@ def grade_path(path: str, config: GradeConfig, *, runner: sandbox.Runner = sandb
 
 def grade_source(source: Source, config: GradeConfig, *, runner: sandbox.Runner = sandbox.FRESH) -> GradeResult:
     start = time.monotonic()
-    plan = sandbox.child_plan(source, [p.to_plan() for p in config.plan.probes], config.require_isolation)
-    run = runner.begin(plan, config.limits)
+    public, hidden = split_probes(config.plan)
+    run = runner.begin(sandbox.child_plan(source, [p.to_plan() for p in public], config.require_isolation),
+                       config.limits)
     reference_ops(config.plan)  # meanwhile, while the child works
     outcome = run.outcome()
-    result = interpret(source, outcome, config)
+    hidden_outcome = None
+    if hidden and read_channel(outcome.messages, public).loaded is not None:
+        # The hidden cases run after the public ones, in a child of their own: nothing learner code can find, print
+        # or raise while it holds their inputs reaches a learner, who is shown their verdicts only.
+        hidden_outcome = runner.begin(sandbox.child_plan(source, [p.to_plan() for p in hidden],
+                                                         config.require_isolation), config.limits).outcome()
+    result = interpret(source, outcome, config, hidden_outcome)
     result.duration_s = time.monotonic() - start
     return result
+
+
+def split_probes(plan: Plan) -> tuple[list[Probe], list[Probe]]:
+    """The plan's probes: those a learner may see the run of, and those of its hidden checks."""
+    hidden = {c.probe for c in plan.checks if c.hidden}
+    return [p for p in plan.probes if p.name not in hidden], [p for p in plan.probes if p.name in hidden]
 
 
 @dataclass
@@ -69,32 +83,34 @@ class _Channel:
     refused: bool = False
     loaded: dict[str, Any] | None = None
     fault: dict[str, Any] | None = None
-    probes: dict[str, list] = field(default_factory=dict)
+    probes: dict[str, list[results.Op]] = field(default_factory=dict)  # decoded, in plan order
     done: bool = False
-    forged: bool = False  # a message out of that order: learner code wrote to the channel
+    forged: bool = False  # a message out of that order or shape: learner code wrote to the channel
 
 
 def read_channel(messages: list[dict[str, Any]], probes: list[Probe]) -> _Channel:
     """Accept the child's messages only in order and in the child's own shape: sandbox; refused, loaded or fault;
-    after loaded one message per probe, in plan order, with one well-formed result per op; done. Learner code
-    shares the child's process and can write to the channel too: the first message out of that order or shape
-    marks the channel forged, and it and everything after it are discarded."""
+    after loaded one message per probe, in plan order, with one well-formed, decodable result per op; done.
+    Learner code shares the child's process and can write to the channel too: the first message out of that
+    order or shape, or that does not decode, marks the channel forged, and it and everything after it are
+    discarded."""
     ch = _Channel()
     stage = "sandbox"
     names = [p.name for p in probes]
     for msg in messages:
+        n = len(ch.probes)
         if stage == "sandbox" and isinstance(msg.get("sandbox"), dict):
             ch.sandbox, stage = msg["sandbox"], "load"
         elif stage == "load" and msg.get("refused") is True:
             ch.refused, stage = True, "end"
-        elif stage == "load" and isinstance(msg.get("loaded"), dict):
+        elif stage == "load" and _loaded_ok(msg.get("loaded")):
             ch.loaded, stage = msg["loaded"], "probes"
-        elif stage == "load" and isinstance(msg.get("fault"), dict):
+        elif stage == "load" and _fault_ok(msg.get("fault")):
             ch.fault, stage = msg["fault"], "end"
-        elif stage == "probes" and len(ch.probes) < len(names) and msg.get("probe") == names[len(ch.probes)] \
-                and _well_formed(msg.get("results"), probes[len(ch.probes)]):
-            ch.probes[msg["probe"]] = msg["results"]
-        elif stage == "probes" and len(ch.probes) == len(names) and msg == {"done": True}:
+        elif stage == "probes" and n < len(names) and msg.get("probe") == names[n] and \
+                (ops := _decoded(msg.get("results"), probes[n])) is not None:
+            ch.probes[names[n]] = ops
+        elif stage == "probes" and n == len(names) and msg == {"done": True}:
             ch.done, stage = True, "end"
         elif stage != "end":  # after the end the child only exits; a stray write then changes nothing
             ch.forged = True
@@ -102,31 +118,42 @@ def read_channel(messages: list[dict[str, Any]], probes: list[Probe]) -> _Channe
     return ch
 
 
-def _well_formed(results: Any, probe: Probe) -> bool:
-    """One result per op: {"ok": fields of that op}, {"error": {...}} or {"skipped": true} (run/probe.py writes them).
-    The values inside are checked later, as they are decoded."""
-    if not isinstance(results, list) or len(results) != len(probe.ops):
-        return False
-    for item, op in zip(results, probe.ops):
-        if not isinstance(item, dict) or len(item) != 1:
-            return False
-        if "ok" in item:
-            fields = probe_exec.RESULT_FIELDS[op["op"]]
-            ok = item["ok"]
-            if not isinstance(ok, dict) or not all(isinstance(ok.get(k, ...), t) for k, t in fields.items()):
-                return False
-        elif not (isinstance(item.get("error"), dict) or item == {"skipped": True}):
-            return False
-    return True
+def _loaded_ok(d: Any) -> bool:
+    """A "loaded" message's body as run/probe.py writes it, every text within its cap."""
+    problems = d.get("signature_problems", {}) if isinstance(d, dict) else None
+    return isinstance(d, dict) and set(d) <= {"warnings", "classes", "signature_problems"} and \
+        _text_list(d.get("warnings", []), wire.WARNINGS, wire.WARNING_CAP) and \
+        _text_list(d.get("classes", []), wire.CLASSES, wire.NAME_CAP) and \
+        isinstance(problems, dict) and _text_list(list(problems.values()), len(probe_exec.SIGNATURES), wire.WARNING_CAP)
 
 
-def interpret(source: Source, outcome: sandbox.RunOutcome, config: GradeConfig) -> GradeResult:
-    """Turn what the child reported into a GradeResult (everything is judged here, in the grader)."""
+def _fault_ok(d: Any) -> bool:
+    return isinstance(d, dict) and set(d) <= set(wire.FAULT_CAPS) and all(
+        isinstance(v, str) and len(v) <= wire.FAULT_CAPS[k] for k, v in d.items())
+
+
+def _text_list(v: Any, count: int, cap: int) -> bool:
+    return isinstance(v, list) and len(v) <= count and all(isinstance(x, str) and len(x) <= cap for x in v)
+
+
+def _decoded(raw: Any, probe: Probe) -> list[results.Op] | None:
+    try:
+        return results.decode_results(raw, probe.ops)
+    except wire.WireError:
+        return None
+
+
+def interpret(source: Source, outcome: sandbox.RunOutcome, config: GradeConfig,
+              hidden_outcome: sandbox.RunOutcome | None = None) -> GradeResult:
+    """Turn what the child reported into a GradeResult (everything is judged here, in the grader). `outcome` is the
+    run of the public probes; `hidden_outcome` that of the hidden ones, in a child of their own (None: not run)."""
     plan = config.plan
-    ch = read_channel(outcome.messages, list(plan.probes))
+    public, hidden = split_probes(plan)
+    ch = read_channel(outcome.messages, public)
     report = {**ch.sandbox, "limits": {"timeout_s": config.limits.timeout_s, "memory_mb": config.limits.memory_mb,
                                        "output_cap_bytes": sandbox.OUTPUT_CAP}}
-    warnings = list(source.notes) + _isolation_warning(ch.sandbox)
+    warnings = list(source.notes) + _isolation_warning(ch.sandbox) + \
+        ([outcome.scratch_left] if outcome.scratch_left else [])
     base = dict(stdout=outcome.stdout, stderr=outcome.stderr, sha256=source.sha256, sandbox=report)
     abnormal = None if ch.done and not ch.forged else _abnormal_end(outcome, ch, limits=config.limits)
     if ch.refused:
@@ -134,20 +161,16 @@ def interpret(source: Source, outcome: sandbox.RunOutcome, config: GradeConfig) 
         return _error_result(source.name, ErrorInfo("internal", f"{REFUSED}; missing: {missing}"), config,
                              warnings=warnings, **base)
     if ch.fault is not None and not ch.forged:
-        fault = ch.fault
-        kind = fault.get("kind") if fault.get("kind") in ("syntax_error", "import_error", "missing_class",
-                                                           "exited", "memory_limit") else "import_error"
-        return _error_result(source.name, ErrorInfo(kind, str(fault.get("message", ""))[:4000],
-                                                    str(fault.get("traceback", ""))[:8000]), config,
-                             warnings=warnings, **base)
+        return _error_result(source.name, _fault_error(ch.fault), config, warnings=warnings, **base)
     if ch.loaded is None:
         return _error_result(source.name, abnormal, config, warnings=warnings, **base)
-    warnings += [str(w)[:500] for w in ch.loaded.get("warnings", [])][:20]
+    warnings += ch.loaded.get("warnings", [])
     missing_reason = abnormal.message if abnormal else "the child did not report this case"
-    learner = {p.name: checks.decode_ops(ch.probes.get(p.name), len(p.ops), missing_reason) for p in plan.probes}
+    learner = {p.name: ch.probes.get(p.name) or results.missing_ops(len(p.ops), missing_reason) for p in public}
+    hidden_ops, hidden_run = _hidden_run(hidden_outcome, hidden, config)
     ref = reference_ops(plan)
-    evaluation = checks.evaluate(plan, learner, ref)
-    try:
+    evaluation = checks.evaluate(plan, {**learner, **hidden_ops}, ref)
+    try:  # from the public cases alone, so that no diagnosis can tell anything of a hidden one
         diagnoses = explain.diagnose(plan, learner, ref, evaluation)
     except Exception:  # a grader bug in the diagnosis must not cost the learner the grade itself
         diagnoses = []
@@ -156,25 +179,58 @@ def interpret(source: Source, outcome: sandbox.RunOutcome, config: GradeConfig) 
     abnormal = abnormal or _out_of_memory(learner, config.limits)
     if abnormal:
         warnings.append(abnormal.message)
-    public = [p.name for p in plan.probes if not p.name.startswith("hidden/")]
     return GradeResult(submission=source.name, status="graded" if judged or not abnormal else "error",
                        score=_total(evaluation.checks, "points"), max_score=_total(evaluation.checks, "max_points"),
                        error=abnormal, checks=evaluation.checks, diagnoses=diagnoses,
                        conventions=evaluation.conventions, warnings=warnings, analysis=evaluation.analysis,
-                       behaviour=signature.behaviour(ch.probes, public), **base)
+                       behaviour=signature.behaviour(ch.probes, [p.name for p in public]), hidden_run=hidden_run,
+                       **base)
 
 
-_REFERENCE_OPS: dict[tuple, dict[str, list[checks.Op]]] = {}
+def _hidden_run(outcome: sandbox.RunOutcome | None, probes: list[Probe],
+                config: GradeConfig) -> tuple[dict[str, list[results.Op]], dict[str, Any] | None]:
+    """The hidden probes' results from their own child, and the instructor's record of that run: its output,
+    warnings, how it ended (None when the plan has no hidden case). Only the checks' verdicts reach a learner."""
+    if not probes:
+        return {}, None
+    if outcome is None:
+        return {p.name: results.missing_ops(len(p.ops), "not run") for p in probes}, not_run_hidden()
+    ch = read_channel(outcome.messages, probes)
+    error = None if ch.done and not ch.forged else _abnormal_end(outcome, ch, limits=config.limits)
+    if ch.fault is not None and not ch.forged:
+        error = _fault_error(ch.fault)
+    reason = error.message if error else "the child did not report this case"
+    ops = {p.name: ch.probes.get(p.name) or results.missing_ops(len(p.ops), reason) for p in probes}
+    error = error or _out_of_memory(ops, config.limits)
+    warnings = _isolation_warning(ch.sandbox) + (ch.loaded or {}).get("warnings", []) + \
+        [w for w in (outcome.scratch_left, error and error.message) if w]
+    return ops, {"ran": True, "stdout": outcome.stdout, "stderr": outcome.stderr, "warnings": warnings,
+                 "error": dataclasses.asdict(error) if error else None, "duration_s": outcome.duration_s}
 
 
-def reference_ops(plan: Plan) -> dict[str, list[checks.Op]]:
+def _fault_error(fault: dict[str, str]) -> ErrorInfo:
+    """A child's load fault as the result's error (its kind, if one a load fault may have)."""
+    kind = fault.get("kind") if fault.get("kind") in ("syntax_error", "import_error", "missing_class", "exited",
+                                                       "memory_limit") else "import_error"
+    return ErrorInfo(kind, fault.get("message", ""), fault.get("traceback", ""))
+
+
+def not_run_hidden() -> dict[str, Any]:
+    """The instructor's record of a hidden run that did not happen (the submission did not load)."""
+    return {"ran": False, "stdout": "", "stderr": "", "warnings": [], "error": None, "duration_s": 0.0}
+
+
+_REFERENCE_OPS: dict[tuple, dict[str, list[results.Op]]] = {}
+
+
+def reference_ops(plan: Plan) -> dict[str, list[results.Op]]:
     """The reference's results for `plan` (judge/reference.py: computed, or from its disk cache), decoded as the learner's
     are. Once per process, since a batch worker grades many submissions; the arrays are read-only, so that no
     check can change them for the next submission."""
     key = tuple(reference.key(p) for p in plan.probes)
     if key not in _REFERENCE_OPS:
         raw = reference.results_for_plan(plan)
-        ops = {p.name: checks.decode_ops(raw[p.name], len(p.ops), "") for p in plan.probes}
+        ops = {p.name: results.decode_results(raw[p.name], p.ops) for p in plan.probes}
         for op in (op for probe_ops in ops.values() for op in probe_ops):
             _freeze(op.value)
         _REFERENCE_OPS[key] = ops
@@ -203,7 +259,7 @@ def _isolation_warning(report: dict[str, Any]) -> list[str]:
     return ["the submission ran with incomplete confinement (grading went on): missing " + "; ".join(missing)]
 
 
-def _out_of_memory(learner: dict[str, list[checks.Op]], limits: sandbox.Limits) -> ErrorInfo | None:
+def _out_of_memory(learner: dict[str, list[results.Op]], limits: sandbox.Limits) -> ErrorInfo | None:
     """A learner call that raised MemoryError: the run is graded, and the result says the memory limit was hit."""
     for name, ops in learner.items():
         if any(op.status == "error" and op.error.get("type") == "MemoryError" for op in ops):
@@ -219,9 +275,16 @@ def _total(cs: list[Check], attr: str) -> float:
 def _abnormal_end(outcome: sandbox.RunOutcome, ch: _Channel, *, limits: sandbox.Limits) -> ErrorInfo:
     """Why the child stopped before reporting completion. Its output is never consulted for results."""
     stage = "while running the checks" if ch.loaded is not None else "while loading the submission"
+    if outcome.timed_out and outcome.limit_hit == "backstop":
+        wall = sandbox.WALL_FACTOR * limits.timeout_s
+        return ErrorInfo("timeout", f"stopped by the wall-clock backstop ({wall:g} s, {sandbox.WALL_FACTOR} times "
+                                    f"the {limits.timeout_s:g} s time limit) {stage}, having used only "
+                                    f"{outcome.cpu_s or 0:.2g} s of CPU time (sleeping, or waiting for something "
+                                    "that never comes?)")
     if outcome.timed_out:
-        return ErrorInfo("timeout", f"stopped after the {limits.timeout_s:g} s time limit {stage} "
-                                    "(an endless loop, or a very long computation?)")
+        clock = "CPU time" if outcome.limit_hit == "cpu" else "wall-clock time, as CPU time can't be measured here"
+        return ErrorInfo("timeout", f"stopped after the {limits.timeout_s:g} s time limit {stage} ({clock}: an "
+                                    "endless loop, or a very long computation?)")
     if outcome.channel_error or ch.forged:
         what = outcome.channel_error if not ch.forged else "something other than the grader wrote to its results " \
                                                            "channel"
@@ -270,4 +333,5 @@ def _error_result(submission: str, error: ErrorInfo, config: GradeConfig, *, sha
     return GradeResult(submission=submission.rsplit("/", 1)[-1], status="error", score=0.0,
                        max_score=_total(cs, "max_points"), error=error, checks=cs, diagnoses=[], conventions=[],
                        stdout=stdout, stderr=stderr, warnings=warnings or [], sandbox=sandbox or {}, sha256=sha256,
-                       duration_s=duration)
+                       duration_s=duration,
+                       hidden_run=not_run_hidden() if any(s.hidden for s in config.plan.checks) else None)

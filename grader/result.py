@@ -71,6 +71,9 @@ class GradeResult:
     # {public probe: digest of what the learner's code returned}, for the instructor's similarity pass only.
     behaviour: dict[str, str] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
+    # With hidden cases: the instructor's record of their run, in a child of its own (grade.py _hidden_run):
+    # ran, stdout, stderr, warnings, error, duration_s. Never in a learner's view.
+    hidden_run: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

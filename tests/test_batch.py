@@ -380,13 +380,16 @@ def test_hidden_cases_never_appear_in_a_learner_report(tmp_path):
     for path in learner_files + [tmp_path / "junit.xml"]:
         text = _read(path)
         assert _found(input_tokens | expected_tokens, text) == [], path
-    # What learners do get: each hidden case's verdict, no output printed during the run.
+    # What learners do get: each hidden case's verdict, and what their code printed during the public cases (the
+    # hidden ones run in a child of their own, whose output only the instructor sees).
     report = _read(out / "quinn" / "report.html")
     assert "hidden/backward-2" in report and "hidden case: failed" in report
     gs = json.loads(_read(out / "pat" / "results.json"))
     assert_gradescope_valid(gs)
     assert [t["visibility"] for t in gs["tests"] if t["name"].startswith("hidden/")] == ["after_due_date"] * 4
-    assert "x =" not in _read(out / "pat" / "report.html")
+    assert "x =" in _read(out / "pat" / "report.html")
+    assert "hidden_run" not in gs and "hidden-run" not in _read(out / "pat" / "report.html")
+    assert len(_found(input_tokens, _read(out / "pat" / "instructor.html"))) > 20  # the hidden run's output
     # The instructor's own report of a student shows the hidden cases whole.
     assert len(_found(expected_tokens, _read(out / "quinn" / "instructor.html"))) > 0
     assert rows(out)["pat"]["max_score"] == "110" and rows(out)["pat"]["points_hidden"] == "10"

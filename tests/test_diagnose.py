@@ -13,7 +13,7 @@ from conftest import SUBMISSIONS, grade_file
 
 from grader.diagnose import behaviour, fit, mutants, texts
 from grader.judge import reference
-from grader.judge.checks import decode_ops
+from grader.judge.results import decode_results
 from grader.judge.plan import default_plan
 
 CONTRACT_IDS = {"not_implemented", "loss_mean_over_time", "loss_missing_half", "loss_mean_over_outputs",
@@ -173,7 +173,7 @@ BACKWARD_PROBES = [p for p in PLAN.probes if [o["op"] for o in p.ops] == ["new",
 
 @pytest.mark.parametrize("probe", BACKWARD_PROBES, ids=lambda p: p.name)
 def test_mutant_with_every_flag_off_is_the_reference(probe):
-    ops = decode_ops(reference.results_for(probe), len(probe.ops), "")
+    ops = decode_results(reference.results_for(probe), probe.ops)
     before, after = ops[1].value["params"], ops[3].value["params"]
     update = mutants.update(probe.meta["params"], probe.meta["x"], probe.meta["y"], probe.meta["lr"])
     for k in mutants.PARAMS:

@@ -14,12 +14,14 @@ gets a world-readable copy of the project and a venv of its own made from the sy
 """
 from __future__ import annotations
 
+import csv
 import ctypes
 import fcntl
 import importlib.metadata
 import json
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -30,7 +32,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from conftest import REFERENCE, ROOT, reference_code
+from conftest import REFERENCE, ROOT, reference_code, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -84,7 +86,29 @@ EXPECT = {
     "lying_ndarray.py": Expect("graded", None, 45, with_reference=True),
     "gc_scan.py": Expect("graded", None, 0),
     "terminal_escapes.py": Expect("graded", None, 88, with_reference=True),
+    "readback_huge.py": Expect("graded", None, 30, with_reference=True),
+    "readback_float16.py": Expect("graded", None, 30, with_reference=True),
+    "hidden_leak.py": Expect("graded", None, 100, with_reference=True),
+    "spawn_processes.py": Expect("graded", None, 100, with_reference=True, args=("--memory-mb", "256")),
+    "new_namespaces.py": Expect("graded", None, 100, with_reference=True),
+    "sleep_then_correct.py": Expect("graded", None, 100, with_reference=True, timeout=TIMEOUT),
+    "cpu_hog_threads.py": Expect("error", "timeout", 0, timeout=TIMEOUT),
+    "channel_huge_line.py": Expect("error", "crashed", 0, with_reference=True),
+    "channel_deep_nesting.py": Expect("error", "crashed", 0, with_reference=True),
+    "channel_bad_number.py": Expect("error", "crashed", 0),
+    "long_class_name.py": Expect("graded", None, 45, with_reference=True),
+    "overflow_outputs.py": Expect("graded", None, 45, with_reference=True),
+    "fill_scratch.py": Expect("graded", None, 100, with_reference=True, timeout=30),
+    "root_identity.py": Expect("graded", None, 100, with_reference=True),
 }
+# The runners the corpus goes through. The last one only as root: root, the way Gradescope and containers run the
+# grader, with namespaces really unavailable (tests/no_userns.py, as Docker's default seccomp profile does).
+RUNNERS = ("fresh", "fork-server", "root-no-namespaces")
+NO_USERNS = os.path.join(ROOT, "tests", "no_userns.py")
+# What is missing there, and nothing else.
+NO_NAMESPACES_MISSING = ["namespaces: pid, net, mount (pid: Operation not permitted)",
+                         "a bounded scratch dir (no mount namespace: only each file's size is limited)"]
+SANDBOX_USER = "65534:65534"
 
 
 def test_every_hostile_file_has_an_expectation():
@@ -102,11 +126,13 @@ class Host:
     work: str
     uid: int | None = None
     gid: int | None = None
+    prefix: tuple[str, ...] = ()   # a launcher the grader runs under (tests/no_userns.py)
+    also_uids: tuple[int, ...] = ()  # whom else its processes may run as (the sandbox's user, as root)
 
     def command(self, *args: str) -> list[str]:
         as_user = [] if self.uid is None else ["setpriv", f"--reuid={self.uid}", f"--regid={self.gid}",
                                                 "--init-groups", "--"]
-        return as_user + list(args)
+        return as_user + list(self.prefix) + list(args)
 
     def env(self) -> dict[str, str]:
         return {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": os.path.join(self.work, "home"),
@@ -123,7 +149,7 @@ class Host:
         """Live processes of the grading user started by this module's grading, pid → command line. Those are
         recognised by the child's command line naming this run's project copy, or by this run's work dir as their
         cwd or in their environment (another test run may grade as the same user at the same time)."""
-        uid = os.getuid() if self.uid is None else self.uid
+        uids = {os.getuid() if self.uid is None else self.uid, *self.also_uids}
         out = {}
         for entry in os.listdir("/proc"):
             if not entry.isdigit() or int(entry) == os.getpid():
@@ -131,7 +157,7 @@ class Host:
             try:
                 with open(f"/proc/{entry}/status") as f:
                     real_uid = int(next(ln for ln in f if ln.startswith("Uid:")).split()[1])
-                if real_uid != uid:
+                if real_uid not in uids:
                     continue
                 with open(f"/proc/{entry}/cmdline", "rb") as f:
                     cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
@@ -397,19 +423,49 @@ def _grade_one(host: Host, listeners: Listeners, name: str, code: str, expect: E
                    final_json != written_json)
 
 
-@pytest.fixture(scope="module", params=["fresh", "fork-server"])
-def corpus(request, host, listeners) -> dict[str, Outcome]:
-    """Every hostile file graded in a row with one runner, then the reference ("after"): name → Outcome."""
+def root_host(host: Host) -> Host:
+    """The same project copy and venv, run as root under tests/no_userns.py: no namespace can be created."""
+    if os.getuid() != 0:
+        pytest.skip("the root variant needs root")
+    return Host(host.python, host.root, host.work, prefix=(host.python, NO_USERNS),
+                also_uids=(int(SANDBOX_USER.split(":")[0]),))
+
+
+class Corpus:
+    """Every hostile file graded in a row with one runner, in name order, then the reference ("after"): name →
+    Outcome, and "runner". Each file is graded when a test first asks for it (the tests ask in that same order), so
+    that each test's time limit covers its own file's grading, not the whole corpus's."""
+
+    def __init__(self, host: Host, listeners: Listeners, runner: str):
+        self.host, self.listeners, self.runner = host, listeners, runner
+        self.cli_runner = "fresh" if runner == "root-no-namespaces" else runner  # Gradescope's: a fresh child
+        self.outcomes: dict[str, Outcome] = {}
+
+    def __getitem__(self, name: str):
+        if name == "runner":
+            return self.runner
+        for todo in sorted(EXPECT) + ["after"]:  # everything before `name`, in order, is graded first
+            if todo not in self.outcomes:
+                self.outcomes[todo] = self._grade(todo)
+            if todo == name:
+                return self.outcomes[name]
+        raise KeyError(name)
+
+    def _grade(self, name: str) -> Outcome:
+        if name == "after":
+            return _grade_one(self.host, self.listeners, "after_corpus.py", reference_code(),
+                              Expect("graded", None, 100), self.cli_runner)
+        with open(os.path.join(HOSTILE, name)) as f:
+            return _grade_one(self.host, self.listeners, name, f.read(), EXPECT[name], self.cli_runner)
+
+
+@pytest.fixture(scope="module", params=RUNNERS)
+def corpus(request, host, listeners) -> Corpus:
+    grading = root_host(host) if request.param == "root-no-namespaces" else host
     classmate = os.path.join(host.work, "class", "classmate_rnn.py")
     shutil.copy(REFERENCE, classmate)
     os.chmod(classmate, 0o644)
-    outcomes = {}
-    for name, expect in sorted(EXPECT.items()):
-        with open(os.path.join(HOSTILE, name)) as f:
-            outcomes[name] = _grade_one(host, listeners, name, f.read(), expect, request.param)
-    outcomes["after"] = _grade_one(host, listeners, "after_corpus.py", reference_code(), Expect("graded", None, 100),
-                                   request.param)
-    return outcomes
+    return Corpus(grading, listeners, request.param)
 
 
 # ---- the outcome of each file -----------------------------------------------------------------------------------
@@ -426,14 +482,24 @@ def test_hostile_file_gets_its_grade_and_leaves_nothing_behind(corpus, name):
     assert o.scratch_left == [], "the scratch dir was not removed"
     assert not o.result_rewritten
     assert CANARY not in o.text
-    assert r["sandbox"]["isolated"] is True, r["sandbox"]["missing"]
+    _assert_confined(corpus, r)
+
+
+def _assert_confined(corpus, r: dict) -> None:
+    """Fully confined; as root without namespaces, all but the namespaces (and the scratch dir's bound)."""
+    if corpus["runner"] == "root-no-namespaces":
+        assert r["sandbox"]["missing"] == NO_NAMESPACES_MISSING and r["sandbox"]["user"] == SANDBOX_USER
+        assert r["sandbox"]["landlock"] is True and r["sandbox"]["capabilities"] == "none"
+    else:
+        assert r["sandbox"]["isolated"] is True, r["sandbox"]["missing"]
 
 
 def test_correct_submission_graded_right_after_the_corpus_gets_full_marks(corpus):
     o = corpus["after"]
     assert (o.result["status"], o.result["score"], o.result["error"]) == ("graded", 100, None)
     assert o.left_running == {} and o.written == [] and o.connections == [] and o.scratch_left == []
-    assert o.result["warnings"] == []
+    isolation = [w for w in o.result["warnings"] if "incomplete confinement" in w]
+    assert o.result["warnings"] == isolation and len(isolation) == (corpus["runner"] == "root-no-namespaces")
 
 
 def _message(o: Outcome) -> str:
@@ -445,6 +511,18 @@ def test_timeouts_say_where_they_happened(corpus):
     assert "while running the checks" in _message(corpus["loop_forward.py"])
     for name in ("loop_import.py", "sleep_forever.py", "ignore_sigterm.py", "fork_bomb.py"):
         assert f"{TIMEOUT:g} s time limit" in _message(corpus[name])
+
+
+def test_the_time_limit_is_cpu_time_with_a_wall_clock_backstop(corpus):
+    # Spinning (a fork bomb is one spinning process now: no fork succeeds), however many threads: the CPU time,
+    # unless the machine is so busy that the submission got less than a third of a core (then the backstop; which
+    # one is a matter of load, not of the submission), and the message says which.
+    for name in ("loop_import.py", "ignore_sigterm.py", "fork_bomb.py", "cpu_hog_threads.py"):
+        message = _message(corpus[name])
+        assert "(CPU time:" in message or f"wall-clock backstop ({3 * TIMEOUT:g} s" in message, name
+    # Sleeping: the wall clock, at three times the limit; a submission that waits 3 s within it is graded.
+    assert f"wall-clock backstop ({3 * TIMEOUT:g} s" in _message(corpus["sleep_forever.py"])
+    assert corpus["sleep_then_correct.py"].result["score"] == 100
 
 
 def test_a_backward_that_never_returns_keeps_the_forward_marks(corpus):
@@ -481,6 +559,93 @@ def test_writes_outside_the_scratch_dir_are_refused(host, corpus):
 def test_daemon_dies_with_the_submission(corpus):
     o = corpus["daemon.py"]
     assert o.result["score"] == 100 and not o.result_rewritten and o.left_running == {}
+    # It can't even start: its fork raised at import, after SimpleRNN was defined.
+    assert any("PermissionError" in w and "Operation not permitted" in w for w in o.result["warnings"])
+
+
+# ---- the weaknesses of issue 10 --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["readback_huge.py", "readback_float16.py"])
+def test_a_read_back_that_is_not_what_was_injected_fails_the_update_checks(corpus, name):
+    checks = {c["id"]: c for c in corpus[name].result["checks"]}
+    assert all(c["status"] == "pass" for c in checks.values() if c["group"] == "forward")
+    updates = [c for c in checks.values() if c["group"] in ("backward", "training") and c["id"] != "training/outputs"]
+    assert updates and all(c["status"] == "fail" and "read back right after the grader set it, is not what was set"
+                           in c["message"] for c in updates)
+    assert sum(c["points"] for c in checks.values() if c["group"] in ("backward", "training")) == 0
+
+
+def test_no_process_can_be_started_but_threads_can(host, corpus):
+    out = corpus["spawn_processes.py"].result["stdout"]
+    spawned = [ln for ln in out.splitlines() if ln.startswith("SPAWN ") and ":" in ln]
+    assert len(spawned) >= 4 and all("refused" in ln for ln in spawned), out
+    assert "SPAWN 0 processes held 0 MB together" in out and "THREADS ran 4 of 4" in out
+    # The positive control: the same code, as the same user, outside the sandbox, starts them all.
+    done = _run_standalone(host, "spawn_processes.py")
+    assert "SPAWN 4 processes held 800 MB together" in done.stdout or platform_without_raw_fork(done.stdout)
+
+
+def platform_without_raw_fork(out: str) -> bool:
+    """aarch64 has no fork system call: two os.fork and one raw clone there."""
+    return "SPAWN 3 processes held 600 MB together" in out
+
+
+def test_no_namespace_can_be_created(host, corpus):
+    out = corpus["new_namespaces.py"].result["stdout"]
+    tried = [ln for ln in out.splitlines() if ln.startswith("NAMESPACE ")]
+    assert len(tried) == 6 and all("refused" in ln for ln in tried), out
+    # The positive control: outside the sandbox, as the same user, a new user namespace can be made by clone(3).
+    done = _run_standalone(host, "new_namespaces.py")
+    assert "NAMESPACE clone CLONE_NEWUSER: created" in done.stdout, done.stdout + done.stderr
+
+
+def _run_standalone(host: Host, name: str) -> subprocess.CompletedProcess:
+    path = os.path.join(host.work, "class", "standalone_" + name)
+    with open(os.path.join(HOSTILE, name)) as f:
+        code = reference_code() + "\n\n" + f.read()
+    with open(path, "w") as f:
+        f.write(code)
+    os.chmod(path, 0o644)
+    return host.run(host.python, path)
+
+
+def test_what_the_channel_carries_is_bounded_before_it_is_decoded(corpus):
+    assert "results line longer than any grader message" in _message(corpus["channel_huge_line.py"])
+    assert "not a grader message" in _message(corpus["channel_deep_nesting.py"])
+    assert "something other than the grader wrote to its results channel" in _message(corpus["channel_bad_number.py"])
+
+
+def test_a_thirty_million_character_name_arrives_cut(corpus):
+    o = corpus["long_class_name.py"]
+    forward = next(c for c in o.result["checks"] if c["id"] == "forward/basic")
+    assert "forward returned a NNNNNNNN" in forward["message"] and "NNN..." in forward["message"]
+    assert len(json.dumps(o.result)) < 1_000_000 and len(o.html) < 1_000_000
+
+
+def test_an_overflowing_loss_is_written_as_null_with_a_note(corpus):
+    o = corpus["overflow_outputs.py"]
+    assert o.result["analysis"]["training"]["training/basic"]["learner"] == [None] * 20
+    assert any("not finite" in w and "analysis.training" in w for w in o.result["warnings"])
+    assert "Your updates, parameter by parameter" in o.html
+
+
+def test_the_scratch_dir_is_bounded_and_removed_whatever_its_permissions(corpus):
+    o = corpus["fill_scratch.py"]
+    filled = re.search(r"FILLED (\d+) bytes, (\d+) files", o.result["stdout"])
+    written, files = int(filled[1]), int(filled[2])
+    if corpus["runner"] == "root-no-namespaces":  # no mount namespace: only each file's size is bounded
+        assert written == 1 << 30 and files == 100_000
+    else:
+        assert written <= 64 << 20 and files < 4096 and "No space left on device" in o.result["stdout"]
+    assert o.scratch_left == [] and not any("could not be removed" in w for w in o.result["warnings"])
+
+
+def test_whom_the_learners_code_runs_as(host, corpus):
+    out = corpus["root_identity.py"].result["stdout"]
+    uid = SANDBOX_USER.split(":")[0] if corpus["runner"] == "root-no-namespaces" else str(host.uid or os.getuid())
+    assert f"IDENTITY uid=({uid}, {uid}, {uid})" in out and "IDENTITY setuid(0): refused" in out
+    if corpus["runner"] == "root-no-namespaces":
+        assert "groups=[]" in out
 
 
 def test_fake_results_are_captured_not_believed(corpus):
@@ -570,8 +735,13 @@ def test_lying_objects_are_named_not_trusted(corpus):
 
 def test_sandbox_report_is_complete(corpus):
     sb = corpus["after"].result["sandbox"]
+    if corpus["runner"] == "root-no-namespaces":
+        assert sb["namespaces"] == [] and sb["root"] is True and sb["missing"] == NO_NAMESPACES_MISSING
+        return
     assert set(sb["namespaces"]) == {"user", "pid", "net", "mount", "ipc", "uts"}
     assert sb["landlock"] is True and sb["landlock_tcp"] is True and "socket" in sb["seccomp"]
+    assert sb["scratch"] == {"tmpfs_bytes": 64 << 20, "tmpfs_inodes": 4096}
+    assert "fork" in sb["seccomp"] and "clone3" in sb["seccomp"] and "clone (but for a thread)" in sb["seccomp"]
     assert sb["missing"] == [] and sb["limits"]["timeout_s"] == 10
     assert "Sandbox" in corpus["after"].html
 
@@ -607,9 +777,11 @@ def test_without_namespaces_grading_goes_on_with_one_warning(host, daemon_file):
     with open(daemon_file + ".json") as f:
         r = json.load(f)
     assert (r["status"], r["score"]) == ("graded", 100)
-    assert len(r["warnings"]) == 1 and "missing namespaces: user, pid, net, mount" in r["warnings"][0]
+    isolation, fork = r["warnings"]  # one warning about the confinement; the other: the daemon's fork refused
+    assert "missing namespaces: user, pid, net, mount" in isolation and "Operation not permitted" in fork
     assert r["sandbox"]["isolated"] is False and r["sandbox"]["landlock"] is True
-    # No PID namespace to take the daemon down: the supervisor, a subreaper, killed it.
+    # No PID namespace to take a daemon down, and none could start: seccomp refuses every new process (and the
+    # supervisor, a subreaper, would kill one re-parented to it).
     time.sleep(1.0)
     assert host.processes() == {}
 
@@ -626,3 +798,139 @@ def test_require_isolation_grades_when_confined(host, daemon_file):
     done = host.grade(daemon_file, "--require-isolation", "--json", "-", "--quiet")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["score"] == 100
+
+
+def test_without_namespaces_a_locked_scratch_dir_is_still_removed(host, listeners):
+    """No namespace at all (tests/no_userns.py; inside a user namespace the grader would be its root, which needs no
+    permissions to remove anything), so no tmpfs: the scratch dir is a plain folder that the submission fills and
+    locks (chmod 000); as an ordinary user, the grader gives its folders back their permissions and removes it."""
+    path = os.path.join(host.work, "class", "fill_scratch_fallback.py")
+    with open(os.path.join(HOSTILE, "fill_scratch.py")) as f:
+        code = reference_code() + "\n\n" + f.read()
+    with open(path, "w") as f:
+        f.write(code)
+    os.chmod(path, 0o644)
+    done = host.run(host.python, NO_USERNS, host.python, "-m", "grader", path, "--json", path + ".json", "--quiet",
+                    "--timeout", "30")
+    assert done.returncode == 0, done.stderr
+    with open(path + ".json") as f:
+        r = json.load(f)
+    assert r["score"] == 100 and "FILLED 1073741824 bytes, 100000 files" in r["stdout"]
+    assert "a bounded scratch dir (no mount namespace: only each file's size is limited)" in r["sandbox"]["missing"]
+    assert os.listdir(os.path.join(host.work, "tmp")) == [] and not any("could not be removed" in w
+                                                                        for w in r["warnings"])
+
+
+# ---- hidden cases, a batch, a notebook, root ---------------------------------------------------------------------
+
+HIDDEN_TOML = '[hidden]\nseed = "not for learners"\nforward = 3\nbackward = 3\npoints = 10\n'
+
+
+def _hidden_inputs() -> dict[str, list[str]]:
+    """Per hidden case, its inputs as hidden_leak.py writes them (repr of the first entry of W_xh and of x)."""
+    from grader.judge.plan import hidden_cases
+
+    probes, _ = hidden_cases("not for learners", forward=3, backward=3, points=10)
+    return {p.name: [repr(float(p.meta["params"]["W_xh"].flat[0])),
+                     repr(float((p.meta.get("xs") or [p.meta.get("x")])[0].flat[0]))] for p in probes}
+
+
+def test_hidden_inputs_reach_no_learner_visible_file(host):
+    """hidden_leak.py finds the hidden cases' inputs in its process and writes them everywhere it can. Graded in a
+    class with hidden cases, Gradescope's format and JUnit, none of them is in anything a learner sees; the
+    instructor's view shows what it wrote (so the attack did find them, and this test can fail)."""
+    folder = os.path.join(host.work, "hidden-class")
+    os.makedirs(os.path.join(folder, "class"))
+    with open(os.path.join(HOSTILE, "hidden_leak.py")) as f:
+        code = reference_code() + "\n\n" + f.read()
+    for name, text in (("class/mallory.py", code), ("class/honest.py", reference_code()), ("course.toml", HIDDEN_TOML)):
+        with open(os.path.join(folder, name), "w") as f:
+            f.write(text)
+    subprocess.run(["chmod", "-R", "a+rwX", folder], check=True)
+    out = os.path.join(folder, "out")
+    done = host.grade(os.path.join(folder, "class"), "--out", out, "--config", os.path.join(folder, "course.toml"),
+                      "--format", "gradescope", "--junit", os.path.join(out, "junit.xml"), "--jobs", "2")
+    assert done.returncode == 0, done.stderr
+    inputs = _hidden_inputs()
+
+    def leaked(path: str) -> list[str]:
+        with open(os.path.join(out, path)) as f:
+            text = f.read()
+        return [case for case, values in inputs.items() if any(v in text for v in values)]
+
+    for path in ("mallory/report.html", "mallory/results.json", "junit.xml"):
+        assert leaked(path) == [], path
+    assert sorted(leaked("mallory/result.json")) == sorted(leaked("mallory/instructor.html")) == sorted(inputs)
+    with open(os.path.join(out, "mallory", "result.json")) as f:
+        r = json.load(f)
+    assert "HIDDEN hidden/" in r["hidden_run"]["stdout"] and "LEAK hidden/" in r["hidden_run"]["stderr"]
+    assert "HIDDEN none found" in r["stdout"] and r["stderr"] == ""
+    # The public cases never held a hidden input: the public forward call that would have raised with them passed.
+    assert all(c["status"] == "pass" for c in r["checks"] if not c["hidden"] and c["max_points"])
+    with open(os.path.join(out, "honest", "result.json")) as f:
+        honest = json.load(f)
+    assert (honest["score"], honest["max_score"], honest["hidden_run"]["ran"]) == (110, 110, True)
+
+
+def test_a_cpu_hog_in_the_class_times_out_alone(host):
+    """Beside a submission that burns every core from several threads, the honest ones keep full marks: each
+    time limit is the submission's own CPU time."""
+    folder = os.path.join(host.work, "hog-class")
+    os.makedirs(folder)
+    with open(os.path.join(HOSTILE, "cpu_hog_threads.py")) as f:
+        files = {"hog.py": f.read(), **{f"honest{k}.py": reference_code() for k in range(3)}}
+    for name, text in files.items():
+        with open(os.path.join(folder, name), "w") as f:
+            f.write(text)
+    subprocess.run(["chmod", "-R", "a+rwX", folder], check=True)
+    out = os.path.join(host.work, "hog-out")
+    done = host.grade(folder, "--out", out, "--jobs", "2", "--timeout", str(TIMEOUT))
+    assert done.returncode == 0, done.stderr
+    with open(os.path.join(out, "grades.csv")) as f:
+        rows = {r["student"]: r for r in csv.DictReader(f)}
+    assert sorted(rows) == ["hog", "honest0", "honest1", "honest2"]
+    assert (rows["hog"]["status"], rows["hog"]["error_kind"]) == ("error", "timeout")
+    assert [rows[f"honest{k}"]["score"] for k in range(3)] == ["100"] * 3
+    assert host.processes() == {}
+
+
+def _deep_notebook(path: str) -> None:
+    with open(path, "w") as f:
+        f.write('{"cells": ' + "[" * 20_000 + "]" * 20_000 + "}")
+
+
+def test_a_notebook_nested_too_deeply_is_a_bad_file_on_every_path(tmp_path):
+    """The fast start-up path (default settings, the plan cache filled by the first run), the ordinary one
+    (a fork server), and a class: each says bad_file, never a traceback or internal."""
+    path = tmp_path / "deep.ipynb"
+    _deep_notebook(str(path))
+    for args in ((), (), ("--runner", "fork-server")):
+        done = run_cli(str(path), "--json", "-", "--quiet", *args)
+        assert done.returncode == 0, done.stderr
+        r = json.loads(done.stdout)
+        assert (r["status"], r["error"]["kind"]) == ("error", "bad_file")
+        assert "nested too deeply to read" in r["error"]["message"]
+    (tmp_path / "class").mkdir()
+    _deep_notebook(str(tmp_path / "class" / "alice.ipynb"))
+    done = run_cli(str(tmp_path / "class"), "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    with open(tmp_path / "out" / "alice" / "result.json") as f:
+        assert json.load(f)["error"]["kind"] == "bad_file"
+
+
+def test_as_root_with_namespaces_learner_code_runs_as_an_unprivileged_user(tmp_path):
+    """Root, where namespaces can be made: they are, without a user namespace, and the learner's code runs as
+    the sandbox's user all the same (root_identity.py), fully confined."""
+    if os.getuid() != 0:
+        pytest.skip("needs root")
+    path = tmp_path / "root_identity.py"
+    with open(os.path.join(HOSTILE, "root_identity.py")) as f:
+        path.write_text(reference_code() + "\n\n" + f.read())
+    for runner in RUNNERS[:2]:
+        done = run_cli(str(path), "--json", "-", "--quiet", "--runner", runner)
+        r = json.loads(done.stdout)
+        uid = SANDBOX_USER.split(":")[0]
+        assert r["score"] == 100 and f"IDENTITY uid=({uid}, {uid}, {uid})" in r["stdout"]
+        assert "groups=[]" in r["stdout"] and "IDENTITY setuid(0): refused" in r["stdout"]
+        assert r["sandbox"]["user"] == SANDBOX_USER and r["sandbox"]["isolated"] is True, r["sandbox"]["missing"]
+        assert set(r["sandbox"]["namespaces"]) == {"pid", "net", "mount", "ipc", "uts"}

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.judge import conventions
+from grader.judge import compare, conventions
 from grader.judge.checks import Op
 from grader.judge.plan import PARAMS, Plan, param_shapes
 
@@ -57,6 +57,18 @@ def read_params(value: dict[str, Any], sizes: tuple[int, int, int]) -> dict[str,
     return out
 
 
+def injected_params(value: dict[str, Any], injected: dict[str, np.ndarray],
+                    sizes: tuple[int, int, int]) -> dict[str, np.ndarray] | None:
+    """The weights the learner held right after injection, or None when any is not what the grader injected
+    (float32 rounding aside; see compare.read_back_error): a diagnosis reads no behaviour measured from values
+    the learner's object made up."""
+    params = read_params(value, sizes)
+    if params is None or any(compare.read_back_error(injected=np.reshape(injected[k], params[k].shape),
+                                                     read_back=params[k]) for k in PARAMS):
+        return None
+    return params
+
+
 def all_ok(ops: list[Op], n: int) -> bool:
     return len(ops) >= n and all(op.status == "ok" for op in ops[:n])
 
@@ -67,7 +79,7 @@ def forward_runs(plan: Plan, learner: dict[str, list[Op]]) -> list[ForwardRun]:
         if not p.name.startswith("forward/") or not all_ok(learner.get(p.name, []), len(p.ops)):
             continue
         ops, sizes = learner[p.name], p.meta["sizes"]
-        params = read_params(ops[1].value, sizes)
+        params = injected_params(ops[1].value, p.meta["params"], sizes)
         if params is None:
             continue
         outs = [conventions.read_outputs(op.value.get("value"), t=len(x), o=sizes[2], h=sizes[1]).array
@@ -86,7 +98,8 @@ def backward_runs(plan: Plan, learner: dict[str, list[Op]]) -> list[BackwardRun]
             continue
         if [o["op"] for o in p.ops] != ["new", "set", "forward", "backward"] or not all_ok(ops, 4):
             continue
-        before, after = read_params(ops[1].value, p.meta["sizes"]), read_params(ops[3].value, p.meta["sizes"])
+        before = injected_params(ops[1].value, p.meta["params"], p.meta["sizes"])
+        after = read_params(ops[3].value, p.meta["sizes"])
         if before is None or after is None:
             continue
         runs.append(BackwardRun(p.name, before, p.meta["x"], p.meta["y"], p.meta["lr"],
@@ -95,9 +108,12 @@ def backward_runs(plan: Plan, learner: dict[str, list[Op]]) -> list[BackwardRun]
 
 
 def rounding(value: dict[str, Any]) -> float:
-    """The machine epsilon of the coarsest float dtype among the parameters a learner holds."""
+    """The machine epsilon of the coarsest float dtype among the parameters a learner holds, but never coarser
+    than float32's: the grader injects float64 or float32 (run/probe.py), so a learner reporting float16 gets no
+    wider tolerance for it."""
     dtypes = [v.dtype for v in value.get("params", {}).values() if isinstance(v, np.ndarray) and v.dtype.kind == "f"]
-    return float(max([np.finfo(d).eps for d in dtypes] or [np.finfo(float).eps]))
+    eps = max([np.finfo(d).eps for d in dtypes] or [np.finfo(float).eps])
+    return float(min(eps, np.finfo(np.float32).eps))
 
 
 def rel_err(got: np.ndarray, want: np.ndarray) -> float:

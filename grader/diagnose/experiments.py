@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from grader.diagnose import mutants
-from grader.diagnose.behaviour import FIT_TOL, BackwardRun, all_ok, read_params, rounding
+from grader.diagnose.behaviour import FIT_TOL, BackwardRun, all_ok, injected_params, read_params, rounding
 from grader.diagnose.texts import OWN_GRADIENT_NOTES, clean, make, nice
 from grader.judge import conventions
 from grader.judge.checks import Op
@@ -35,7 +35,8 @@ def own_gradient(plan: Plan, learner: dict[str, list[Op]]) -> dict[str, Any] | N
         if got is None:
             return None
         losses.append(0.5 * float(np.sum((got - y) ** 2)))
-    before, after = read_params(ops[-3].value, p.meta["sizes"]), read_params(ops[-1].value, p.meta["sizes"])
+    before = injected_params(ops[-3].value, p.meta["params"], p.meta["sizes"])
+    after = read_params(ops[-1].value, p.meta["sizes"])
     if before is None or after is None:
         return None
     fd = {k: np.zeros(v.shape) for k, v in before.items()}

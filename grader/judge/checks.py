@@ -12,57 +12,9 @@ import numpy as np
 
 from grader.judge import compare, conventions
 from grader.judge.plan import PARAMS, CheckSpec, Plan, Probe, param_shapes
+from grader.judge.results import Op
 from grader.result import Check, Status
-from grader.run.wire import Opaque, WireError, decode_value
-
-# ---- decoded op results -------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Op:
-    status: str                  # "ok" | "error" | "skipped" | "missing"
-    value: dict[str, Any] = field(default_factory=dict)  # decoded fields of an ok result
-    error: dict[str, str] = field(default_factory=dict)  # type, message, traceback, where
-
-
-def decode_ops(raw: list[Any] | None, n_ops: int, missing_reason: str) -> list[Op]:
-    """The child's results for one probe; absent or malformed ones become errors that say why."""
-    if raw is None:
-        return [Op("missing", error={"type": "", "message": missing_reason, "traceback": ""})] * n_ops
-    ops = []
-    for item in list(raw)[:n_ops]:
-        try:
-            if not isinstance(item, dict):
-                raise WireError("not a result")
-            if "ok" in item:
-                ops.append(Op("ok", value=_decode_fields(item["ok"])))
-            elif "error" in item:
-                e = item["error"]
-                ops.append(Op("error", error={k: str(e.get(k, ""))[:8000] for k in ("type", "message", "traceback",
-                                                                                   "where")}))
-            else:
-                ops.append(Op("skipped"))
-        except (WireError, AttributeError, TypeError, KeyError) as e:
-            ops.append(Op("error", error={"type": "", "traceback": "",
-                                          "message": f"the grader could not read this result ({e})"}))
-    ops += [Op("missing", error={"type": "", "message": missing_reason, "traceback": ""})] * (n_ops - len(ops))
-    return ops
-
-
-def _decode_fields(d: Any) -> dict[str, Any]:
-    if not isinstance(d, dict):
-        raise WireError("malformed result")
-    out: dict[str, Any] = {}
-    for key, v in d.items():
-        if key == "params":
-            out[key] = {name: decode_value(v.get(name, {"t": "missing"})) for name in PARAMS}
-        elif key == "outputs":
-            out[key] = [decode_value(x) for x in v]
-        elif key in ("value", "hidden_size"):
-            out[key] = decode_value(v)
-        else:
-            out[key] = v
-    return out
-
+from grader.run.wire import Opaque
 
 # ---- evaluation -----------------------------------------------------------------------------------------------
 
@@ -85,10 +37,13 @@ def evaluate(plan: Plan, learner: dict[str, list[Op]], reference: dict[str, list
     ctx = _Context(plan, learner, reference)
     checks = []
     for spec in plan.checks:
+        seen = (set(ctx.conventions), set(ctx.output_conventions))
         try:
             status, message, details = _CHECKS[spec.checker](ctx, spec)
         except _Verdict as v:
             status, message, details = v.status, v.message, v.details
+        if spec.hidden:  # what a hidden case showed of the learner's conventions is not for the learner's report
+            ctx.conventions, ctx.output_conventions = seen
         points = spec.points if status is Status.PASS else 0.0
         checks.append(Check(spec.id, spec.group, status, points, spec.points, message, details, spec.hidden))
     ctx.analysis["verdicts"] = parameter_verdicts(ctx.analysis["parameters"])
@@ -291,8 +246,27 @@ def _params(ops_value: dict[str, Any], sizes: tuple[int, int, int], when: str) -
     return out
 
 
-def _dtypes(ops_value: dict[str, Any]) -> dict[str, str]:
-    return {n: str(v.dtype) if isinstance(v, np.ndarray) else "float64" for n, v in ops_value["params"].items()}
+def _injected_dtypes(ops_value: dict[str, Any]) -> dict[str, str]:
+    """The dtype the grader injected each parameter in: float32 where the learner holds float32, else float64
+    (run/probe.py INJECTED_DTYPES)."""
+    return {n: "float32" if isinstance(v, np.ndarray) and v.dtype == np.float32 else "float64"
+            for n, v in ops_value["params"].items()}
+
+
+def _check_read_back(names: tuple[str, ...], injected: dict[str, np.ndarray], before: dict[str, np.ndarray]) -> None:
+    """The update is measured from what the learner's object reports after injection: it must be what was injected
+    (float32 rounding aside). A parameter that reports anything else fails the check, which says so."""
+    problems = []
+    for name in names:
+        off = compare.read_back_error(injected=injected[name], read_back=before[name])
+        if off:
+            err, at = off
+            problems.append(f"{name}, read back right after the grader set it, is not what was set: off by up to "
+                            f"{err:.3g} at [{', '.join(map(str, at))}] (set {injected[name][at]:.6g}, read back "
+                            f"{before[name][at]:.6g})")
+    if problems:
+        raise _Verdict(Status.FAIL, "; ".join(problems) + ". The update is measured from those values, so a "
+                                                         "parameter must report the values it holds", {})
 
 
 def _update_comparisons(ctx: _Context, spec: CheckSpec, set_i: int, after_i: int) -> list[compare.Comparison]:
@@ -304,7 +278,9 @@ def _update_comparisons(ctx: _Context, spec: CheckSpec, set_i: int, after_i: int
     before = _params(mine[set_i].value, sizes, "after the weights were set")
     after = _params(mine[after_i].value, sizes, f"after {p.ops[after_i]['op']}()")
     ref_before, ref_after = _params(ref[set_i].value, sizes, ""), _params(ref[after_i].value, sizes, "")
-    dtypes = _dtypes(mine[set_i].value)
+    injected = {n: np.asarray(v, dtype=float).reshape(param_shapes(sizes)[n]) for n, v in p.meta["params"].items()}
+    _check_read_back(spec.params, injected, before)
+    dtypes = _injected_dtypes(mine[set_i].value)
     if mine[after_i].value.get("returned"):
         ctx.conventions.add(f"backward returns a {mine[after_i].value['returned']} (ignored)")
     if mine[after_i].value.get("rebound"):
@@ -313,7 +289,7 @@ def _update_comparisons(ctx: _Context, spec: CheckSpec, set_i: int, after_i: int
     for name in spec.params:
         c = compare.compare_update(name=name, before=before[name], actual_after=after[name],
                                    expected_before=ref_before[name], expected_after=ref_after[name],
-                                   dtype=dtypes[name], rtol=ctx.plan.tolerances.update_rtol,
+                                   injected=injected[name], dtype=dtypes[name], rtol=ctx.plan.tolerances.update_rtol,
                                    floor_ulps=ctx.plan.tolerances.floor_ulps)
         out.append(c)
         ctx.analysis["parameters"].setdefault(spec.probe, {})[name] = _verdict_of(c)
@@ -344,7 +320,8 @@ def _losses(ctx: _Context, outputs: list[Any], p: Probe) -> list[float] | None:
         got = conventions.read_outputs(first, t=len(y), o=sizes[2], h=sizes[1]).array
         stacked = np.stack(outputs).reshape(len(outputs), *got.shape) if got is not None else None
         if stacked is not None and np.isfinite(stacked).all():
-            return [float(v) for v in 0.5 * np.sum((stacked.astype(float) - y) ** 2, axis=(1, 2))]
+            with np.errstate(over="ignore"):  # outputs of 1e200 overflow the loss: inf, written as null
+                return [float(v) for v in 0.5 * np.sum((stacked.astype(float) - y) ** 2, axis=(1, 2))]
     losses = []
     for value in outputs:
         got = conventions.read_outputs(value, t=len(y), o=sizes[2], h=sizes[1]).array

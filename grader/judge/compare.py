@@ -87,16 +87,32 @@ def compare_arrays(*, name: str, expected: np.ndarray, actual: np.ndarray, rtol:
 
 def update_floor(*, weights: np.ndarray, dtype: str, ulps: float = FLOOR_ULPS) -> float:
     """The smallest update error worth calling wrong: rounding noise of weights this size in this dtype.
-    Needed where the reference update is exactly zero (W_hh when T = 1, since h_0 = 0)."""
-    eps = float(np.finfo(np.dtype(dtype) if dtype in ("float16", "float32", "float64") else np.float64).eps)
+    Needed where the reference update is exactly zero (W_hh when T = 1, since h_0 = 0). `weights` are those the
+    grader injected and `dtype` one it injects (float32, or else float64): nothing the learner's object reports
+    sizes it, so no reported value can widen it."""
+    eps = float(np.finfo(np.float32 if dtype == "float32" else np.float64).eps)
     return ulps * eps * max(1.0, float(np.max(np.abs(weights))) if weights.size else 1.0)
 
 
 def compare_update(*, name: str, before: np.ndarray, expected_after: np.ndarray, expected_before: np.ndarray,
-                   actual_after: np.ndarray, dtype: str, rtol: float = UPDATE_RTOL,
+                   actual_after: np.ndarray, injected: np.ndarray, dtype: str, rtol: float = UPDATE_RTOL,
                    floor_ulps: float = FLOOR_ULPS) -> Comparison:
     """Compare the learner's update ΔW = after − before (measured from what the learner held after injection,
-    so float32 rounding of the injected weights is not mistaken for an update) with the reference's update."""
+    so float32 rounding of the injected weights is not mistaken for an update; see read_back_error) with the
+    reference's update. The floor comes from the `injected` weights and the injected `dtype`."""
     return compare_arrays(name=f"update of {name}", expected=expected_after - expected_before,
                           actual=actual_after - before, rtol=rtol,
-                          atol=update_floor(weights=before, dtype=dtype, ulps=floor_ulps))
+                          atol=update_floor(weights=injected, dtype=dtype, ulps=floor_ulps))
+
+
+def read_back_error(*, injected: np.ndarray, read_back: np.ndarray) -> tuple[float, tuple[int, ...]] | None:
+    """Whether the weights a learner's object reports right after injection are the ones the grader injected:
+    None when every entry is the injected one, or its float32 rounding (a learner holding float32 rounds
+    them); else (the largest difference, where). Both in the reference's shape."""
+    injected, read_back = np.asarray(injected, dtype=float), np.asarray(read_back, dtype=float)
+    rounded = injected.astype(np.float32).astype(float)
+    if np.all((read_back == injected) | (read_back == rounded)):
+        return None
+    diff = np.where(np.isnan(read_back), np.inf, np.abs(read_back - injected))
+    worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape))
+    return float(diff[worst]), worst

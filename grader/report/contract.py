@@ -4,6 +4,7 @@ cases as verdicts only), and its JSON text. Every other renderer and export star
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from grader.result import GradeResult
@@ -13,16 +14,64 @@ HIDDEN_OUTPUT_NOTE = ("(not shown: this run included hidden cases, and what your
                       "reveal their inputs; run the grader on your own machine to see your output)")
 
 
+NON_FINITE_NOTE = ("{n} number{s} in this result {were} not finite (an overflow: inf or NaN) and {are} written as "
+                   "null: {where}")
+
+
 def to_dict(result: GradeResult, *, learner_view: bool = False) -> dict[str, Any]:
-    """The result contract. In the learner's view hidden checks keep only their verdict (no inputs, no numbers)."""
-    return learner_dict(result.to_dict()) if learner_view else result.to_dict()
+    """The result contract. In the learner's view hidden checks keep only their verdict (no inputs, no numbers).
+    Every number that is not finite (a learner's outputs of 1e200 make an infinite loss) is written as null, and
+    a warning says where; one in a hidden case is noted only in the instructor's part (`hidden_run`)."""
+    d = finite_numbers(result.to_dict())
+    return learner_dict(d) if learner_view else d
+
+
+def finite_numbers(d: dict[str, Any]) -> dict[str, Any]:
+    """`d` with every non-finite float replaced by None, and a warning naming where (JSON has no inf or NaN)."""
+    hidden = {i for i, c in enumerate(d.get("checks", [])) if c.get("hidden")}
+    found: list[str] = []
+    d = _finite(d, "", found)
+    public = [p for p in found if not _in_hidden_case(p, hidden)]
+    for where, paths in (("warnings", public), ("hidden_run", [p for p in found if p not in public])):
+        if not paths:
+            continue
+        n = len(paths)
+        note = NON_FINITE_NOTE.format(n=n, s="s" if n > 1 else "", were="were" if n > 1 else "was",
+                                      are="are" if n > 1 else "is",
+                                      where=", ".join(paths[:5]) + (", ..." if n > 5 else ""))
+        if where == "warnings":
+            d["warnings"] = list(d.get("warnings", [])) + [note]
+        elif isinstance(d.get("hidden_run"), dict):
+            d["hidden_run"] = dict(d["hidden_run"], warnings=list(d["hidden_run"].get("warnings", [])) + [note])
+    return d
+
+
+def _in_hidden_case(path: str, hidden: set[int]) -> bool:
+    return "hidden/" in path or path.startswith("hidden_run") or any(path.startswith(f"checks[{i}]") for i in hidden)
+
+
+def _finite(v: Any, path: str, found: list[str]) -> Any:
+    if isinstance(v, float):
+        if math.isfinite(v):
+            return v
+        found.append(path)
+        return None
+    if isinstance(v, dict):
+        return {k: _finite(x, f"{path}.{k}" if path else str(k), found) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_finite(x, f"{path}[{i}]", found) for i, x in enumerate(v)]
+    if hasattr(v, "tolist") and not isinstance(v, (int, str, bool)):  # numpy arrays and scalars
+        return _finite(v.tolist(), path, found)
+    return v
 
 
 def learner_dict(d: dict[str, Any]) -> dict[str, Any]:
     """The learner's view of a result dict (to_dict's output or a result.json): hidden checks keep their verdict
-    and nothing else. Output printed by the learner's code and diagnosis evidence go too when hidden cases ran,
-    since either could carry a hidden input; the misconception's message and hint stay. The behaviour digests
-    (for the instructor's similarity pass) always go."""
+    and nothing else, and nothing of the hidden cases' run (`hidden_run`: their own child, whose output,
+    warnings and end could carry a hidden input) is shown; the time it took is not counted. A record from before
+    the hidden cases had a child of their own also loses its printed output and diagnosis evidence, which could
+    carry a hidden input there; the misconception's message and hint stay. The behaviour digests (for the
+    instructor's similarity pass) always go."""
     d = dict(d, checks=[dict(c) for c in d["checks"]])
     d.pop("behaviour", None)  # for the instructor's similarity pass, not for learners
     hidden = False
@@ -33,9 +82,12 @@ def learner_dict(d: dict[str, Any]) -> dict[str, Any]:
             c["message"] = "hidden case: " + _HIDDEN_VERDICT[c["status"]]
     d["analysis"] = {k: {p: v for p, v in (d.get("analysis") or {}).get(k, {}).items() if not p.startswith("hidden")}
                      for k in (d.get("analysis") or {})}
-    if hidden:
+    hidden_run = d.pop("hidden_run", None)
+    if hidden and hidden_run is None:
         d["stdout"], d["stderr"] = (HIDDEN_OUTPUT_NOTE if d[k] else "" for k in ("stdout", "stderr"))
         d["diagnoses"] = [dict(x, evidence={}) for x in d["diagnoses"]]
+    if hidden_run:
+        d["duration_s"] = round(max(0.0, d.get("duration_s", 0.0) - hidden_run.get("duration_s", 0.0)), 1)
     return d
 
 

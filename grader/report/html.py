@@ -86,7 +86,8 @@ def _view(d: dict[str, Any]) -> dict[str, Any]:
             "losses": _loss_charts(analysis, charts), "tracebacks": codeview.tracebacks(d),
             "glance": codeview.glance(d), "first_fix": _first_fix(d, first_fix),
             "syntax": codeview.syntax(d["error"]["message"]) if d.get("error") else None,
-            "stdout": _cut(d.get("stdout", "")), "stderr": _cut(d.get("stderr", ""))}
+            "stdout": _cut(d.get("stdout", "")), "stderr": _cut(d.get("stderr", "")),
+            "hidden_output": [(k, _cut((d.get("hidden_run") or {}).get(k) or "")) for k in ("stdout", "stderr")]}
 
 
 def _first_fix(d: dict[str, Any], first_fix) -> list[str]:

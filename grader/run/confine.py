@@ -8,8 +8,12 @@ Two steps, because some mechanisms need a single-threaded process and others nee
   namespace, so when it ends the kernel kills every process it started (daemons, fork bombs).
 - `apply(limits, report, keep_fd, scratch)`, after numpy is imported: resource limits, every other fd closed,
   Landlock (landlock.py; files: read-only Python + numpy + system libraries, read-write only the scratch dir; no
-  TCP), all capabilities dropped, and a seccomp filter (seccomp.py; no sockets, no ptrace, no exec, no new
-  namespaces or mounts).
+  TCP), all capabilities dropped and, when the grader is root, root too (privileges.py), and a seccomp filter
+  (seccomp.py; no sockets, no ptrace, no exec, no new processes, namespaces or mounts).
+
+Between the two, the child bounds its scratch dir with a tmpfs of its own (scratch.py). Root enters its
+namespaces without a user namespace (it needs none, and one made from inside could not map the user it will
+become); everyone else enters a user namespace first.
 
 Each step returns the "sandbox" report: what is active, and in `missing` what is not and why (another OS, an old
 kernel, user namespaces blocked). Grading goes on without a missing mechanism unless isolation is required.
@@ -17,7 +21,6 @@ kernel, user namespaces blocked). Grading goes on without a missing mechanism un
 from __future__ import annotations
 
 import ctypes
-import errno
 import os
 import resource
 import select
@@ -26,7 +29,7 @@ import sys
 import time
 from typing import Any
 
-from grader.run import kernel, landlock, seccomp
+from grader.run import identity, kernel, landlock, privileges, seccomp
 
 MiB = 1024 * 1024
 NAMESPACES = {"user": 0x10000000, "pid": 0x20000000, "net": 0x40000000, "mount": 0x00020000,
@@ -46,7 +49,7 @@ _MS_REC, _MS_PRIVATE, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 0x4000, 0x40000, 2, 4,
 def early() -> dict[str, Any]:
     """Confine what must be done while single-threaded, then fork. Returns in the worker only (the supervisor
     exits with the worker's status). Returns the report so far."""
-    report: dict[str, Any] = {"platform": sys.platform, "namespaces": [], "missing": [], "root": _real_root()}
+    report: dict[str, Any] = {"platform": sys.platform, "namespaces": [], "missing": [], "root": identity.real_root()}
     missing = report["missing"]
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     libc = kernel.libc()
@@ -58,10 +61,14 @@ def early() -> dict[str, Any]:
         report["no_new_privs"] = True
     except OSError as e:
         missing.append(f"no_new_privs ({e.strerror})")
-    active = _unshare(libc, report)
+    # Root (who will become an unprivileged user in apply) enters the other namespaces as root: it needs no user
+    # namespace for them, and one made from inside could not map the user it becomes.
+    dropping = identity.sandbox_user() is not None
+    active = _unshare(libc, report, user_namespace=not dropping)
     report["namespaces"] = active
-    if not {"user", "pid", "net", "mount"} <= set(active):
-        lacking = ", ".join(n for n in ("user", "pid", "net", "mount") if n not in active)
+    needed = ("pid", "net", "mount") if dropping else ("user", "pid", "net", "mount")
+    if not set(needed) <= set(active):
+        lacking = ", ".join(n for n in needed if n not in active)
         missing.append(f"namespaces: {lacking} ({report.pop('namespace_error', 'unavailable')})")
     report.pop("namespace_error", None)
     try:
@@ -96,31 +103,21 @@ def early() -> dict[str, Any]:
     return report
 
 
-def _real_root() -> bool:
-    """Root of the initial user namespace (root inside a user namespace made by an ordinary user is not)."""
-    if os.getuid() != 0:
-        return False
-    try:
-        with open("/proc/self/uid_map") as f:
-            return f.read().split() == ["0", "0", "4294967295"]
-    except OSError:
-        return True
-
-
-def _unshare(libc, report: dict[str, Any]) -> list[str]:
-    """Enter new namespaces: the user namespace first (it grants the rights to create the others), then the rest
-    in one call, then one by one if that fails. Returns the names of those entered."""
+def _unshare(libc, report: dict[str, Any], *, user_namespace: bool) -> list[str]:
+    """Enter new namespaces: the user namespace first (it grants the rights to create the others), unless told
+    not to, then the rest in one call, then one by one if that fails. Returns the names of those entered."""
     uid, gid = os.geteuid(), os.getegid()
     active = []
-    try:
-        kernel.call(libc.unshare, ctypes.c_int(NAMESPACES["user"]))
-        # Map our own ids only: inside, the learner is the same unprivileged user, not root.
-        _write("/proc/self/setgroups", "deny")
-        _write("/proc/self/uid_map", f"{uid} {uid} 1")
-        _write("/proc/self/gid_map", f"{gid} {gid} 1")
-        active.append("user")
-    except OSError as e:
-        report["namespace_error"] = f"user namespaces: {e.strerror}"
+    if user_namespace:
+        try:
+            kernel.call(libc.unshare, ctypes.c_int(NAMESPACES["user"]))
+            # Map our own ids only: inside, the learner is the same unprivileged user, not root.
+            _write("/proc/self/setgroups", "deny")
+            _write("/proc/self/uid_map", f"{uid} {uid} 1")
+            _write("/proc/self/gid_map", f"{gid} {gid} 1")
+            active.append("user")
+        except OSError as e:
+            report["namespace_error"] = f"user namespaces: {e.strerror}"
     others = [n for n in NAMESPACES if n != "user"]
     flags = sum(NAMESPACES[n] for n in others)
     try:
@@ -236,7 +233,8 @@ def apply(limits: dict[str, Any], early_report: dict[str, Any], *, keep_fd: int,
     the reference); a system directory that contains one of them is not opened up. Returns the full report."""
     report = dict(early_report)
     missing = report["missing"] = list(early_report.get("missing", []))
-    report["rlimits"] = _rlimits(limits, report)
+    user = identity.sandbox_user()
+    report["rlimits"] = _rlimits(limits, report, user)
     _close_fds(keep_fd)
     report["fds_closed"] = True
     libc = kernel.libc()
@@ -247,7 +245,7 @@ def apply(limits: dict[str, Any], early_report: dict[str, Any], *, keep_fd: int,
     if threads != 1:  # Landlock and prctl-installed filters bind the calling thread only
         missing.append(f"single thread ({threads} threads: Landlock would not cover them)")
     landlock.restrict(libc, report, scratch, protect)
-    _drop_capabilities(libc, report)
+    privileges.drop(libc, report, user)
     seccomp.install(libc, report)
     report["isolated"] = not missing and all(report.get(k) for k in REQUIRED)
     return report
@@ -275,7 +273,7 @@ def thread_count() -> int:
     return 1
 
 
-def _rlimits(limits: dict[str, Any], report: dict[str, Any]) -> list[str]:
+def _rlimits(limits: dict[str, Any], report: dict[str, Any], user: tuple[int, int] | None) -> list[str]:
     # Address space counts what Python and numpy have mapped already, so the learner gets memory_mb on top.
     cpu = int(limits["timeout_s"]) + 1
     wanted = {
@@ -284,7 +282,7 @@ def _rlimits(limits: dict[str, Any], report: dict[str, Any]) -> list[str]:
         "RLIMIT_FSIZE": (FILE_SIZE,) * 2,
         "RLIMIT_NOFILE": (OPEN_FILES,) * 2,
         "RLIMIT_CORE": (0, 0),
-        "RLIMIT_NPROC": (_nproc_limit(report),) * 2,
+        "RLIMIT_NPROC": (_nproc_limit(report, os.getuid() if user is None else user[0]),) * 2,
     }
     active = []
     for name, (soft, hard) in wanted.items():
@@ -297,22 +295,21 @@ def _rlimits(limits: dict[str, Any], report: dict[str, Any]) -> list[str]:
             active.append(name)
         except (ValueError, OSError, AttributeError) as e:
             report["missing"].append(f"{name} ({e})")
-    # The kernel skips RLIMIT_NPROC for root (our user namespace maps root to itself); pid_max still bounds it.
-    if report.get("root") and not report.get("pid_max"):
+    # The kernel skips RLIMIT_NPROC for root; pid_max still bounds it. (Root becomes someone else in privileges.)
+    if report.get("root") and user is None and not report.get("pid_max"):
         report["missing"].append("a process limit (running as root: RLIMIT_NPROC is not enforced)")
     return active
 
 
-def _nproc_limit(report: dict[str, Any]) -> int:
+def _nproc_limit(report: dict[str, Any], uid: int) -> int:
     if "user" in report.get("namespaces", []):
         return MAX_PROCESSES  # counted in our own user namespace
-    # Outside one, RLIMIT_NPROC counts every process of this user on the machine.
+    # Outside one, RLIMIT_NPROC counts every process (and thread) of the user `uid` on the machine.
     try:
         entries = os.listdir("/proc")
     except OSError:  # no /proc to count with: keep the current limit
         return resource.getrlimit(resource.RLIMIT_NPROC)[0]
     mine = 0
-    uid = os.getuid()
     for entry in entries:
         try:
             if entry.isdigit() and os.stat(f"/proc/{entry}").st_uid == uid:
@@ -325,26 +322,3 @@ def _nproc_limit(report: dict[str, Any]) -> int:
 def _close_fds(keep: int) -> None:
     os.closerange(3, keep)
     os.closerange(keep + 1, 1 << 20)  # close_range(2): one call, whatever the fd limit
-
-
-def _drop_capabilities(libc, report: dict[str, Any]) -> None:
-    """The user namespace gave us every capability inside it (to mount /proc); give them all back."""
-    try:
-        for cap in range(64):
-            try:
-                kernel.prctl(libc, kernel.PR_CAPBSET_DROP, cap)
-            except OSError as e:
-                if e.errno == errno.EINVAL:  # past the last capability this kernel knows
-                    break
-                raise
-        try:
-            kernel.call(libc.prctl, ctypes.c_int(kernel.PR_CAP_AMBIENT), ctypes.c_ulong(kernel.PR_CAP_AMBIENT_CLEAR_ALL),
-                  ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
-        except OSError:
-            pass
-        header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
-        data = (ctypes.c_uint32 * 6)()                 # effective, permitted, inheritable x 2, all empty
-        kernel.call(libc.capset, header, data)
-        report["capabilities"] = "none"
-    except OSError as e:
-        report["missing"].append(f"dropping capabilities ({e.strerror})")

@@ -27,8 +27,9 @@ def child_env() -> dict[str, str]:
     HOME and TMPDIR (its scratch dir) when its plan arrives."""
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    # Set on some CPUs because older OpenBLAS builds crash without them; they carry no secret.
-    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+    # Set on some CPUs because older OpenBLAS builds crash without them; they carry no secret. The last one
+    # chooses whom learner code runs as when the grader is root (run/identity.py).
+    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "GRADER_SANDBOX_USER"):
         if name in os.environ:
             env[name] = os.environ[name]
     return env

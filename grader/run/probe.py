@@ -36,7 +36,8 @@ def run_probe(cls: type, probe: dict[str, Any], labels: frozenset[str] = frozens
     np.random.seed(probe.get("seed", 0))
     random.seed(probe.get("seed", 0))
     results: list[dict[str, Any]] = []
-    state: dict[str, Any] = {"rnn": None}
+    # What each value sent back may hold (wire.py): the grader rejects a channel that carries more.
+    state: dict[str, Any] = {"rnn": None, "value": wire.value_budget(probe), "param": wire.param_budget(probe)}
     failed = False
     for op in probe["ops"]:
         if failed:
@@ -61,15 +62,19 @@ def _arr(op: dict, key: str) -> np.ndarray:
     return wire.decode_array(op[key])
 
 
-def _read_params(rnn: Any) -> dict[str, Any]:
+def _encode(state: dict[str, Any], value: Any, budget: str = "value") -> dict[str, Any]:
+    return wire.encode_value(value, state[budget])
+
+
+def _read_params(state: dict[str, Any]) -> dict[str, Any]:
     out = {}
     for name in PARAMS:
         try:
-            value = getattr(rnn, name)
+            value = getattr(state["rnn"], name)
         except BaseException as e:  # a missing attribute, or a property that raises
-            out[name] = {"t": "missing", "why": type(e).__name__}
+            out[name] = {"t": "missing", "why": wire.name(type(e).__name__)}
             continue
-        out[name] = wire.encode_value(value)
+        out[name] = _encode(state, value, "param")
     return out
 
 
@@ -78,7 +83,11 @@ def _op_new(cls, state, op):
     random.seed(op["seed"])
     state["rnn"] = rnn = cls(*op["sizes"])
     hidden = getattr(rnn, "hidden_size", None)
-    return {"params": _read_params(rnn), "hidden_size": wire.encode_value(hidden)}
+    return {"params": _read_params(state), "hidden_size": _encode(state, hidden)}
+
+
+# The dtypes the grader injects: float64, or float32 to a learner who holds float32 (anything else gets float64).
+INJECTED_DTYPES = (np.float64, np.float32)
 
 
 def _op_set(cls, state, op):
@@ -88,10 +97,11 @@ def _op_set(cls, state, op):
         value = wire.decode_array(enc)
         current = getattr(rnn, name, None)
         if isinstance(current, np.ndarray) and current.dtype.kind == "f" and _same_layout(current.shape, value.shape):
-            value = value.reshape(current.shape).astype(current.dtype)
+            dtype = current.dtype if current.dtype in INJECTED_DTYPES else np.float64
+            value = value.reshape(current.shape).astype(dtype)
             adapted[name] = [list(current.shape), str(current.dtype)]
         setattr(rnn, name, value)
-    return {"params": _read_params(rnn), "adapted": adapted}
+    return {"params": _read_params(state), "adapted": adapted}
 
 
 def _same_layout(learner: tuple[int, ...], ours: tuple[int, ...]) -> bool:
@@ -104,7 +114,7 @@ def _same_layout(learner: tuple[int, ...], ours: tuple[int, ...]) -> bool:
 
 
 def _op_forward(cls, state, op):
-    return {"value": wire.encode_value(state["rnn"].forward(_arr(op, "x")))}
+    return {"value": _encode(state, state["rnn"].forward(_arr(op, "x")))}
 
 
 def _op_backward(cls, state, op):
@@ -112,7 +122,7 @@ def _op_backward(cls, state, op):
     before = {name: id(getattr(rnn, name, None)) for name in PARAMS}
     returned = rnn.backward(_arr(op, "x"), _arr(op, "y"), op["lr"])
     rebound = sorted(n for n in PARAMS if id(getattr(rnn, n, None)) != before[n])
-    return {"params": _read_params(rnn), "returned": None if returned is None else type(returned).__name__,
+    return {"params": _read_params(state), "returned": None if returned is None else wire.name(type(returned).__name__),
             "rebound": rebound}
 
 
@@ -122,12 +132,12 @@ def _op_train(cls, state, op):
     x, y = _arr(op, "x"), _arr(op, "y")
     for epoch in range(op["epochs"]):
         try:
-            outputs.append(wire.encode_value(rnn.forward(x.copy())))
+            outputs.append(_encode(state, rnn.forward(x.copy())))
             rnn.backward(x.copy(), y.copy(), op["lr"])
         except BaseException as e:
             e.add_note(f"(in epoch {epoch + 1} of {op['epochs']})")
             raise
-    return {"outputs": outputs, "params": _read_params(rnn)}
+    return {"outputs": outputs, "params": _read_params(state)}
 
 
 _OPS: dict[str, Callable] = {"new": _op_new, "set": _op_set, "forward": _op_forward, "backward": _op_backward,
@@ -153,8 +163,9 @@ def describe_exception(e: BaseException, labels: frozenset[str]) -> dict[str, st
     lines.append(f"{type(e).__name__}: {message}" if message else type(e).__name__)
     lines += [str(n) for n in getattr(e, "__notes__", [])[:3]]
     where = f"{frames[-1].filename}, line {frames[-1].lineno}" if frames else ""
-    return {"type": type(e).__name__, "message": message[:2000], "traceback": "\n".join(lines)[:8000],
-            "where": where}
+    caps = wire.TEXT_CAPS
+    return {"type": wire.name(type(e).__name__), "message": message[:caps["message"]],
+            "traceback": "\n".join(lines)[:caps["traceback"]], "where": where[:caps["where"]]}
 
 
 def _safe_str(e: BaseException) -> str:
@@ -188,21 +199,23 @@ def load(chunks: list[dict[str, str]], kind: str) -> tuple[type | None, dict[str
             continue
         if isinstance(ns.get("SimpleRNN"), type) and fault["kind"] not in ("exited", "memory_limit"):
             # SimpleRNN exists already: grade it, but say what went wrong after it was defined.
-            warnings.append(f"{fault.get('where') or label}: {fault['message'].splitlines()[0]} "
-                            "(grading went on, since SimpleRNN was already defined)")
+            first = (fault["message"].splitlines() or [""])[0]
+            warnings.append(f"{fault.get('where') or label}: {first} "
+                            "(grading went on, since SimpleRNN was already defined)"[:wire.WARNING_CAP])
             continue
-        return None, {"fault": fault}
+        return None, {"fault": {k: v[:wire.FAULT_CAPS[k]] for k, v in fault.items()}}
     cls = ns.get("SimpleRNN")
-    classes = sorted(k for k, v in ns.items() if isinstance(v, type) and getattr(v, "__module__", "") == "submission")
+    classes = sorted({wire.name(k) for k, v in ns.items()
+                      if isinstance(v, type) and getattr(v, "__module__", "") == "submission"})[:wire.CLASSES]
     if not isinstance(cls, type):
         found = ", ".join(classes) if classes else "none"
-        what = "" if cls is None else f" (SimpleRNN is a {type(cls).__name__}, not a class)"
+        what = "" if cls is None else f" (SimpleRNN is a {wire.name(type(cls).__name__)}, not a class)"
         return None, {"fault": {"kind": "missing_class",
                                 "message": f"no class named SimpleRNN{what}; classes found: {found}"}}
-    problems = signature_problems(cls)
+    problems = {k: v[:wire.WARNING_CAP] for k, v in signature_problems(cls).items()}
     if "__init__" in problems:
         return None, {"fault": {"kind": "missing_class", "message": problems["__init__"]}}
-    warnings += problems.values()
+    warnings = (warnings + list(problems.values()))[:wire.WARNINGS]
     return cls, {"loaded": {"warnings": warnings, "classes": classes, "signature_problems": problems}}
 
 

@@ -13,19 +13,20 @@ from __future__ import annotations
 import json
 import os
 import selectors
-import shutil
 import signal
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
 from grader import ROOT
-from grader.run import launch
+from grader.run import identity, launch, scratch
 from grader.run.launch import child_env  # noqa: F401  (part of this module's interface)
 
 OUTPUT_CAP = 64 * 1024
+# The time limit is CPU time, the submission's own (a busy machine or a neighbour in a batch can't make it run
+# out); a child that uses none (it sleeps, or waits) is stopped by the wall clock at this many times the limit.
+WALL_FACTOR = 3
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,10 @@ class RunOutcome:
     timed_out: bool
     channel_error: str | None
     duration_s: float
+    limit_hit: str = ""           # when timed_out: "cpu" (the time limit), "backstop" (the wall clock at
+                                  # WALL_FACTOR times it), "wall" (the limit as wall-clock time: no CPU time here)
+    cpu_s: float | None = None    # CPU time the child used, as last measured (None where it can't be)
+    scratch_left: str | None = None  # a warning: the scratch dir could not be removed (scratch.remove)
 
 
 class Process(Protocol):
@@ -137,7 +142,7 @@ class Pipes:
 
 
 def new_scratch() -> str:
-    return tempfile.mkdtemp(prefix="grader-scratch-")
+    return scratch.make(identity.sandbox_user())
 
 
 class Fresh:
@@ -157,7 +162,8 @@ def run_child(plan: dict[str, Any], limits: Limits) -> RunOutcome:
 
 class FreshChild:
     """One fresh confined interpreter, a runner for one plan: started now (or given, started ahead of time by
-    launch.py), it boots and then waits for its plan. `begin` once, or `close` it unused.
+    launch.py), it boots and then waits for its plan. `begin`, or `close` it unused; a `begin` after the first
+    run starts another fresh interpreter (the hidden cases run in one of their own).
 
     `hand_over` gives it a plan early, a prediction (cli.py makes one from the disk cache before numpy is loaded
     here, so that the child need not wait for the grader). `begin` then checks the real plan against it, byte for
@@ -178,6 +184,8 @@ class FreshChild:
         self.handed = data, scratch, self.pipes.send_plan(data)
 
     def begin(self, plan: dict[str, Any], limits: Limits) -> ChildRun:
+        if self.proc is None:  # its child has run a plan already (the public cases): a new one for this plan
+            self._adopt(launch.start())
         if self.handed is not None:
             data, scratch, pending = self.handed
             if payload(plan, limits, scratch) == data:
@@ -194,7 +202,7 @@ class FreshChild:
             self.proc = None  # once: its pid may belong to someone else by now
         self.pipes.close_grader_ends()
         if self.handed is not None:
-            shutil.rmtree(self.handed[1], ignore_errors=True)
+            scratch.remove(self.handed[1])  # a child discarded unused: nothing of the learner's ran there
             self.handed = None
 
 
@@ -218,6 +226,7 @@ class ChildRun:
     def __init__(self, proc: Process, pipes: Pipes, plan: dict[str, Any], limits: Limits, start: float, *,
                  on_end: Callable[[], None] = lambda: None, handed: tuple[str, memoryview] | None = None):
         self.proc, self.pipes, self.limits, self.start, self.on_end = proc, pipes, limits, start, on_end
+        self.probes = plan["probes"]
         if handed is None:
             self.scratch = new_scratch()
             self.pending = pipes.send_plan(payload(plan, limits, self.scratch))
@@ -226,21 +235,26 @@ class ChildRun:
 
     def outcome(self) -> RunOutcome:
         try:
-            return _collect(self.proc, self.pipes, self.pending, self.limits, self.start)
+            outcome = _collect(self.proc, self.pipes, self.pending, self.limits, self.start, self.probes)
         finally:
             _stop(self.proc)
             self.pipes.close_grader_ends()
-            shutil.rmtree(self.scratch, ignore_errors=True)
+            left = scratch.remove(self.scratch)
             self.on_end()
+        outcome.scratch_left = left
+        return outcome
 
 
-def _collect(proc: Process, pipes: Pipes, pending: memoryview, limits: Limits, start: float) -> RunOutcome:
+def _collect(proc: Process, pipes: Pipes, pending: memoryview, limits: Limits, start: float,
+             probes: list[dict[str, Any]]) -> RunOutcome:
     from grader.run import wire  # here, not at the top: launch.py starts a child before anything imports numpy
 
-    deadline = start + limits.timeout_s
+    cpu_s = cpu_seconds(proc.pid)
+    # Where CPU time can't be read, the time limit is wall-clock time, as it always was.
+    deadline = start + limits.timeout_s * (WALL_FACTOR if cpu_s is not None else 1)
+    limit_hit, measured = "", 0.0
     out, err = Captured(), Captured()
-    channel = bytearray()
-    channel_error = None
+    channel = wire.ChannelReader(wire.channel_bounds(probes))
     timed_out = False
     sel = selectors.DefaultSelector()
     for fd in (pipes.out_r, pipes.err_r, pipes.results_r):
@@ -261,8 +275,11 @@ def _collect(proc: Process, pipes: Pipes, pending: memoryview, limits: Limits, s
             _kill_group(proc)
         if exited_at is not None and now > exited_at + 0.5:
             break
-        if now >= deadline and exited_at is None:
+        if exited_at is None and cpu_s is not None and now >= measured + 0.05:  # not on every read
+            cpu_s, measured = cpu_seconds(proc.pid) or cpu_s, now
+        if exited_at is None and (now >= deadline or (cpu_s or 0.0) >= limits.timeout_s):
             timed_out = True
+            limit_hit = "wall" if cpu_s is None else "cpu" if cpu_s >= limits.timeout_s else "backstop"
             _stop(proc)
             continue
         for key, _ in sel.select(timeout=max(0.0, min(0.2, deadline - now))):
@@ -284,35 +301,32 @@ def _collect(proc: Process, pipes: Pipes, pending: memoryview, limits: Limits, s
             if not data:
                 sel.unregister(key.fd)
                 continue
-            if key.data is channel:
-                if len(channel) + len(data) > wire.MAX_CHANNEL_BYTES:
-                    channel_error = "the child sent more than the results channel allows"
-                    sel.unregister(key.fd)
-                    continue
-                channel += data
-            else:
-                key.data.add(data)
+            key.data.add(data)
     sel.close()
-    messages, parse_error = _parse_channel(bytes(channel))
+    messages, channel_error = channel.messages()
     proc.wait()
     return RunOutcome(messages=messages, stdout=out.text(), stderr=err.text(), returncode=proc.returncode,
-                      timed_out=timed_out, channel_error=channel_error or parse_error,
-                      duration_s=time.monotonic() - start)
+                      timed_out=timed_out, channel_error=channel_error,
+                      duration_s=time.monotonic() - start, limit_hit=limit_hit, cpu_s=cpu_s)
 
 
-def _parse_channel(data: bytes) -> tuple[list[dict[str, Any]], str | None]:
-    messages = []
-    for line in data.split(b"\n"):
-        if not line:
-            continue
-        try:
-            msg = json.loads(line)
-        except ValueError:
-            return messages, "the results channel carried something that is not a grader message"
-        if not isinstance(msg, dict):
-            return messages, "the results channel carried something that is not a grader message"
-        messages.append(msg)
-    return messages, None
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user and system, every thread) used so far by process `pid` and its descendants, those still
+    running and those it has waited for: a child's supervisor and the worker that runs the learner's code.
+    None where /proc can't tell (not Linux, or the process is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        with open(f"/proc/{pid}/task/{pid}/children", "rb") as f:
+            children = [int(c) for c in f.read().split()]
+    except (OSError, IndexError, ValueError):
+        return None
+    # utime, stime, cutime, cstime: fields 14-17 of stat(5), counted from the state after the command name
+    own = sum(int(v) for v in fields[11:15]) / _CLOCK_TICKS
+    return own + sum(cpu_seconds(c) or 0.0 for c in children)
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 def _stop(proc: Process) -> None:

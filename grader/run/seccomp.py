@@ -1,6 +1,11 @@
 """The seccomp filter of a confined child: the system calls it never needs (sockets, ptrace and process memory,
-exec, namespaces and mounts, io_uring, bpf...) fail with an errno; a call from another architecture's entry point
-kills the process. x86-64 and aarch64; elsewhere it is reported missing.
+exec, new processes, namespaces and mounts, io_uring, bpf...) fail with an errno; a call from another
+architecture's entry point kills the process. x86-64 and aarch64; elsewhere it is reported missing.
+
+Processes: the kata needs none, and every limit of the child (memory above all) is per process, so no new one may
+start. Threads may (numpy's BLAS and Python's threading use them; they share the one process's limits): clone(2)
+is allowed only with CLONE_THREAD and without any CLONE_NEW* flag. clone3(2) passes its flags in memory, where a
+filter can't read them, so it fails with ENOSYS, and glibc falls back to clone(2) for threads.
 """
 from __future__ import annotations
 
@@ -21,6 +26,8 @@ DENIED = {
     "kcmp": (312, 272, errno.EPERM),
     # no other programs
     "execve": (59, 221, errno.EPERM), "execveat": (322, 281, errno.EPERM),
+    # no new processes (aarch64 has neither fork nor vfork: -1 never matches); clone is filtered on its flags
+    "fork": (57, -1, errno.EPERM), "vfork": (58, -1, errno.EPERM), "clone3": (435, 435, errno.ENOSYS),
     # no way out of the namespaces and no mounts (Landlock forbids mounts too)
     "unshare": (272, 97, errno.EPERM), "setns": (308, 268, errno.EPERM), "mount": (165, 40, errno.EPERM),
     "umount2": (166, 39, errno.EPERM), "pivot_root": (155, 41, errno.EPERM), "chroot": (161, 51, errno.EPERM),
@@ -36,9 +43,14 @@ DENIED = {
     "request_key": (249, 218, errno.EPERM), "open_by_handle_at": (304, 265, errno.EPERM),
     "name_to_handle_at": (303, 264, errno.EPERM),
 }
+# clone(2), allowed only for a thread: CLONE_THREAD set, no CLONE_NEW* (mount, cgroup, uts, ipc, user, pid, net).
+CLONE = {"x86_64": 56, "aarch64": 220}
+CLONE_THREAD = 0x00010000
+CLONE_NEW = 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000 | 0x40000000
 # machine → (AUDIT_ARCH_*, seccomp's own number, column in DENIED)
 _ARCHES = {"x86_64": (0xC000003E, 317, 0), "aarch64": (0xC00000B7, 277, 1)}
-_LD_ABS_W, _JEQ_K, _JGE_K, _RET_K = 0x20, 0x15, 0x35, 0x06
+_LD_ABS_W, _JEQ_K, _JGE_K, _JSET_K, _RET_K = 0x20, 0x15, 0x35, 0x45, 0x06
+_ARG0 = 16  # offset of seccomp_data.args[0]; its low half (little-endian) holds every clone flag
 _RET_ALLOW, _RET_ERRNO, _RET_KILL_PROCESS = 0x7FFF0000, 0x00050000, 0x80000000
 _X32_BIT = 0x40000000
 
@@ -52,8 +64,8 @@ class _SockFprog(ctypes.Structure):
 
 
 def seccomp_program(machine: str) -> list[tuple[int, int, int, int]]:
-    """The filter as (code, jt, jf, k) instructions: wrong architecture → kill; x32 calls → EPERM; each denied
-    call → its errno; everything else allowed."""
+    """The filter as (code, jt, jf, k) instructions: wrong architecture → kill; x32 calls → EPERM; clone → EPERM
+    unless it makes a thread and no namespace; each denied call → its errno; everything else allowed."""
     arch, _, column = _ARCHES[machine]
     prog = [(_LD_ABS_W, 0, 0, 4),                 # seccomp_data.arch
             (_JEQ_K, 1, 0, arch),
@@ -62,8 +74,14 @@ def seccomp_program(machine: str) -> list[tuple[int, int, int, int]]:
     if machine == "x86_64":
         prog += [(_JGE_K, 0, 1, _X32_BIT), (_RET_K, 0, 0, _RET_ERRNO | errno.EPERM)]
     for numbers in DENIED.values():
-        prog += [(_JEQ_K, 0, 1, numbers[column]), (_RET_K, 0, 0, _RET_ERRNO | numbers[2])]
-    prog.append((_RET_K, 0, 0, _RET_ALLOW))
+        if numbers[column] >= 0:
+            prog += [(_JEQ_K, 0, 1, numbers[column]), (_RET_K, 0, 0, _RET_ERRNO | numbers[2])]
+    prog += [(_JEQ_K, 0, 4, CLONE[machine]),    # not clone: allowed
+             (_LD_ABS_W, 0, 0, _ARG0),
+             (_JSET_K, 1, 0, CLONE_NEW),         # a new namespace: denied
+             (_JSET_K, 1, 0, CLONE_THREAD),      # a thread: allowed
+             (_RET_K, 0, 0, _RET_ERRNO | errno.EPERM),
+             (_RET_K, 0, 0, _RET_ALLOW)]
     return prog
 
 
@@ -81,4 +99,6 @@ def install(libc, report: dict[str, Any]) -> None:
     except OSError as e:
         report["missing"].append(f"seccomp filter ({e.strerror})")
         return
-    report["seccomp"] = sorted(DENIED)
+    column = _ARCHES[machine][2]
+    report["seccomp"] = sorted([n for n, numbers in DENIED.items() if numbers[column] >= 0]
+                               + ["clone (but for a thread)"])

@@ -89,6 +89,9 @@ def _read_notebook(name: str, text: str, digest: str) -> Source | LoadFault:
     except json.JSONDecodeError as e:
         return LoadFault("bad_file", f"{name} is not a valid notebook: not JSON ({e.msg} at line {e.lineno}, "
                                      f"column {e.colno})", digest)
+    except (ValueError, RecursionError) as e:  # nested too deep for the decoder, a number of 5,000 digits, ...
+        what = "nested too deeply to read" if isinstance(e, RecursionError) else str(e).splitlines()[0][:200]
+        return LoadFault("bad_file", f"{name} is not a valid notebook: {what}", digest)
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         return LoadFault("bad_file", f"{name} is JSON but not a Jupyter notebook (no list of cells)", digest)
     import nbformat  # only notebooks pay for this import

@@ -3,12 +3,20 @@
 The child encodes whatever the learner's code returned into plain data (no pickle, no object is ever rebuilt on
 the grader's side). The grader decodes with every size checked before anything is allocated.
 Imported by the child: numpy and the standard library only.
+
+What an honest child sends is bounded by its plan, and the grader knows that bound before it decodes a byte:
+each value the learner's code returns is encoded within a budget sized from its case (value_budget: a few times
+what any accepted convention returns; what does not fit is described as too big), every name the learner chose
+is cut to NAME_CAP characters and every text to its cap, so each message has a largest size and a largest number
+of JSON items (channel_bounds). The grader's ChannelReader rejects a line beyond them before decoding it: that is
+a forged channel, as is anything that does not decode.
 """
 from __future__ import annotations
 
 import binascii
 import json
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,17 +24,100 @@ import numpy as np
 MAX_ELEMENTS = 1 << 20       # per array: far above any kata output, far below a memory problem
 MAX_ITEMS = 10_000           # per list/tuple/dict
 MAX_DEPTH = 6
-MAX_CHANNEL_BYTES = 64 << 20  # everything the child may send
+MAX_DIMS = 8                 # an array with more dimensions is described, not sent
+NAME_CAP = 48                # characters of a name the learner chose (a type, a dict key), printable ASCII
+TEXT_CAPS = {"type": NAME_CAP, "message": 2000, "traceback": 8000, "where": 300}  # an error's fields
+WARNING_CAP, WARNINGS, CLASSES = 500, 20, 50   # what a "loaded" message may carry
+FAULT_CAPS = {"kind": NAME_CAP, "message": 4000, "traceback": 8000, "where": 300}
+DESCRIPTION_BYTES = 256      # JSON of a value described rather than sent (a type name, a shape, a dtype)
+OP_BYTES = 1024              # JSON of one result's own fields, its values aside
+TEXT_BYTES_PER_CHAR = 12     # JSON of one character of an error's text, at most (an astral one, as \\u escapes)
+FIXED_BYTES = 256 * 1024     # a sandbox, loaded, fault, refused or done message
 
 
 class WireError(ValueError):
     """The child sent something that is not a well-formed message (a learner fault: it wrote to our channel)."""
 
 
+@dataclass(frozen=True)
+class Budget:
+    """The most one encoded value may take: JSON bytes, and JSON tokens ('{', '[' and ',': what a decoder turns
+    into objects). A value that exceeds it is described instead (DESCRIPTION_BYTES)."""
+    bytes: int
+    tokens: int
+
+
+def name(text: Any) -> str:
+    """A name the learner chose, as the channel carries it: printable ASCII, at most NAME_CAP characters."""
+    full = str(text)
+    short = full[:NAME_CAP].encode("ascii", "backslashreplace").decode("ascii")
+    short = "".join(c if " " <= c <= "~" else "?" for c in short)
+    return short[:NAME_CAP - 3] + "..." if len(full) > NAME_CAP or len(short) > NAME_CAP else short
+
+
+def _sizes(probe: dict[str, Any]) -> tuple[int, int, int, int]:
+    """(I, H, O, T) of a plan's probe: its sizes, and its longest sequence."""
+    i, h, o = next(op["sizes"] for op in probe["ops"] if op["op"] == "new")
+    t = max([op["x"]["shape"][0] for op in probe["ops"] if "x" in op] + [1])
+    return i, h, o, t
+
+
+def value_budget(probe: dict[str, Any]) -> Budget:
+    """One value a learner's call returns in `probe` (a forward's outputs): four times what the most verbose
+    accepted convention takes (per step an output, a hidden state and an input, each an array keyed by t)."""
+    i, h, o, t = _sizes(probe)
+    return Budget(4 * (t + 1) * (11 * (i + h + o + 1) + 400) + 4096, 4 * (t + 1) * 64 + 256)
+
+
+def param_budget(probe: dict[str, Any]) -> Budget:
+    """One parameter as the learner holds it: twice the largest parameter of these sizes, as an array or as
+    nested lists of numbers."""
+    i, h, o, _ = _sizes(probe)
+    n = h * max(i, h, o)
+    return Budget(48 * n + 64 * h + 1024, 2 * n + 4 * h + 64)
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The most an honest child sends: per line (bytes, and tokens), and in all (bytes)."""
+    line_bytes: int
+    line_tokens: int
+    total_bytes: int
+
+
+def probe_bound(probe: dict[str, Any]) -> tuple[int, int]:
+    """(bytes, tokens) of the largest {"probe": ..., "results": [...]} line an honest child sends for `probe`:
+    every op's result with its values at their budgets, and one error's texts at their caps."""
+    value, param = value_budget(probe), param_budget(probe)
+    counts = {"new": (5, 1), "set": (5, 0), "forward": (0, 1), "backward": (5, 0)}
+    size = tokens = 0
+    for op in probe["ops"]:
+        params, values = counts.get(op["op"], (5, op.get("epochs", 0)))
+        size += OP_BYTES + params * max(param.bytes, DESCRIPTION_BYTES) + values * max(value.bytes, DESCRIPTION_BYTES)
+        tokens += 64 + params * max(param.tokens, DESCRIPTION_BYTES) + values * max(value.tokens, DESCRIPTION_BYTES)
+    text = sum(TEXT_CAPS.values())
+    return OP_BYTES + size + TEXT_BYTES_PER_CHAR * text, tokens + text
+
+
+def channel_bounds(probes: list[dict[str, Any]]) -> Bounds:
+    """The bounds of a child's whole channel for the plan's `probes` (the dicts the child gets)."""
+    bounds = [probe_bound(p) for p in probes]
+    return Bounds(max([b for b, _ in bounds] + [FIXED_BYTES]), max([t for _, t in bounds] + [FIXED_BYTES]),
+                  sum(b for b, _ in bounds) + 5 * FIXED_BYTES)
+
+
+def tokens(text: str | bytes) -> int:
+    """JSON tokens that a decoder turns into objects or list entries: '{', '[' and ','."""
+    marks = ("{", "[", ",") if isinstance(text, str) else (b"{", b"[", b",")
+    return sum(text.count(m) for m in marks)
+
+
 # ---- encoding (child side, and the in-process reference run) -------------------------------------------------
 
 def encode_array(a: np.ndarray) -> dict[str, Any]:
     a = np.asarray(a)
+    if a.ndim > MAX_DIMS:
+        return {"t": "other", "type": f"ndarray of {a.ndim} dimensions"}
     if a.size > MAX_ELEMENTS:
         return {"t": "too_big", "shape": list(a.shape), "dtype": _dtype_name(a.dtype)}
     data = np.ascontiguousarray(a, dtype="<f8").tobytes()
@@ -45,9 +136,26 @@ def _dtype_name(dtype: np.dtype) -> str:
     return name
 
 
-def encode_value(v: Any, depth: int = 0) -> dict[str, Any]:
-    """Describe a learner value as plain data. Only exact container and number types are traversed: an object
-    with a lying __eq__ or __array__ is described by its type name, never converted through its own methods."""
+def encode_value(v: Any, budget: Budget | None = None) -> dict[str, Any]:
+    """Describe a learner value as plain data (_encode), or, when its JSON would exceed `budget`, describe it as
+    too big: its type, and its length or shape."""
+    array = isinstance(v, np.ndarray) and v.dtype.kind in "biuf" and v.ndim <= MAX_DIMS
+    if budget is not None and array and 11 * v.size + DESCRIPTION_BYTES > budget.bytes:  # known without encoding
+        return {"t": "too_big", "shape": list(v.shape), "dtype": _dtype_name(v.dtype)}
+    encoded = _encode(v)
+    if budget is None:
+        return encoded
+    text = json.dumps(encoded, separators=(",", ":"))
+    if len(text) <= budget.bytes and tokens(text) <= budget.tokens:
+        return encoded
+    if array:
+        return {"t": "too_big", "shape": list(v.shape), "dtype": _dtype_name(v.dtype)}
+    return {"t": "too_big", "type": name(type(v).__name__), "len": len(v) if type(v) in (list, tuple, dict) else None}
+
+
+def _encode(v: Any, depth: int = 0) -> dict[str, Any]:
+    """A learner value as plain data. Only exact container and number types are traversed: an object with a
+    lying __eq__ or __array__ is described by its type name, never converted through its own methods."""
     t = type(v)
     if t is np.ndarray and v.dtype.kind in "biuf":  # the common case first
         return encode_array(v)
@@ -61,26 +169,83 @@ def encode_value(v: Any, depth: int = 0) -> dict[str, Any]:
     if isinstance(v, np.ndarray) and v.dtype.kind in "biuf":
         return encode_array(v.view(np.ndarray))
     if isinstance(v, np.ndarray):
-        return {"t": "other", "type": f"ndarray of dtype {v.dtype}"}
+        return {"t": "other", "type": name(f"ndarray of dtype {v.dtype}")}
     if depth >= MAX_DEPTH:
-        return {"t": "other", "type": f"{t.__name__} nested more than {MAX_DEPTH} levels deep"}
+        return {"t": "other", "type": name(f"{t.__name__} nested more than {MAX_DEPTH} levels deep")}
+    if t in (list, tuple, dict) and len(v) > MAX_ITEMS:
+        return {"t": "too_big", "type": t.__name__, "len": len(v)}
     if t in (list, tuple):
-        if len(v) > MAX_ITEMS:
-            return {"t": "too_big", "type": t.__name__, "len": len(v)}
-        return {"t": t.__name__, "items": [encode_value(x, depth + 1) for x in v]}
+        return {"t": t.__name__, "items": [_encode(x, depth + 1) for x in v]}
     if t is dict:
-        if len(v) > MAX_ITEMS:
-            return {"t": "too_big", "type": "dict", "len": len(v)}
-        items = []
-        for k, x in dict.items(v):
-            key = k if type(k) in (int, str) else (int(k) if isinstance(k, np.integer) else repr(type(k).__name__))
-            items.append([key, encode_value(x, depth + 1)])
-        return {"t": "dict", "items": items}
-    return {"t": "other", "type": t.__name__}
+        return {"t": "dict", "items": [[_key(k), _encode(x, depth + 1)] for k, x in dict.items(v)]}
+    return {"t": "other", "type": name(t.__name__)}
+
+
+def _key(k: Any) -> int | str:
+    """A dict key as the channel carries it: an int of at most 15 digits, or a name."""
+    if type(k) is int or isinstance(k, np.integer):
+        return int(k) if abs(int(k)) < 10 ** 15 else name(k)
+    return name(k) if type(k) is str else name(repr(type(k).__name__))
 
 
 def dumps(msg: dict[str, Any]) -> bytes:
     return (json.dumps(msg, separators=(",", ":"), allow_nan=False) + "\n").encode()
+
+
+# ---- reading the channel (grader side) ---------------------------------------------------------------------
+
+class ChannelReader:
+    """The grader's end of the channel: bytes in as they come, messages out. It keeps at most
+    `bounds.total_bytes`; a line longer than any honest message, or more than the total, ends the channel
+    (`error`) before anything is decoded, and what follows is drained unread."""
+
+    def __init__(self, bounds: Bounds):
+        self.bounds = bounds
+        self.data = bytearray()
+        self.line = 0  # bytes of the line in progress
+        self.error: str | None = None
+
+    def add(self, data: bytes) -> None:
+        if self.error:
+            return
+        parts = data.split(b"\n")
+        lengths = [self.line + len(parts[0])] + [len(p) for p in parts[1:]]
+        if max(lengths) > self.bounds.line_bytes:
+            self.error = f"the child sent a results line longer than any grader message ({self.bounds.line_bytes:,} bytes)"
+        elif len(self.data) + len(data) > self.bounds.total_bytes:
+            self.error = f"the child sent more than the results channel allows ({self.bounds.total_bytes:,} bytes)"
+        else:
+            self.data += data
+            self.line = lengths[-1]
+
+    def messages(self) -> tuple[list[dict[str, Any]], str | None]:
+        """The messages of every complete line, in order, up to the first that is not a grader message; and why
+        the channel ended early (None when it did not)."""
+        out = []
+        for line in bytes(self.data).split(b"\n")[:-1]:
+            if not line:
+                continue
+            msg = _message(line, self.bounds.line_tokens)
+            if msg is None:
+                return out, "the results channel carried something that is not a grader message"
+            out.append(msg)
+        return out, self.error
+
+
+def _message(line: bytes, max_tokens: int) -> dict[str, Any] | None:
+    """One line as a message, or None: more JSON items than any honest message, not JSON (nested too deep for
+    the decoder, NaN, a number of 5,000 digits, ...) or not an object."""
+    if line.count(b"{") + line.count(b"[") + line.count(b",") > max_tokens:
+        return None
+    try:
+        msg = json.loads(line, parse_constant=_no_constant)
+    except (ValueError, RecursionError):
+        return None
+    return msg if isinstance(msg, dict) else None
+
+
+def _no_constant(text: str) -> None:
+    raise ValueError(f"{text} is not a number the child sends")
 
 
 # ---- decoding (grader side) --------------------------------------------------------------------------------
@@ -117,22 +282,40 @@ def decode_value(d: Any, depth: int = 0) -> Any:
         return None
     if t == "num":
         v = d.get("v")
-        return float(v) if isinstance(v, (int, float, str)) and not isinstance(v, bool) else _bad("number")
+        if type(v) in (int, float) or v in ("inf", "-inf", "nan"):
+            return float(v)
+        raise WireError("malformed number")
     if t in ("list", "tuple"):
         items = [decode_value(x, depth + 1) for x in _items(d)]
         return items if t == "list" else tuple(items)
     if t == "dict":
         out = {}
         for pair in _items(d):
-            if not (isinstance(pair, list) and len(pair) == 2):
+            if not (isinstance(pair, list) and len(pair) == 2 and _is_key(pair[0])):
                 raise WireError("malformed dict item")
-            out[pair[0] if isinstance(pair[0], (int, str)) else str(pair[0])] = decode_value(pair[1], depth + 1)
+            out[pair[0]] = decode_value(pair[1], depth + 1)
         return out
     if t == "missing":  # an attribute the learner's object does not have
         return Opaque("missing")
     if t in ("other", "too_big"):
-        return Opaque(str(d.get("type") or "array"), d.get("shape") or d.get("len"), str(d.get("dtype") or ""))
-    raise WireError(f"unknown value type {str(t)[:40]}")
+        size = d.get("shape") or d.get("len")
+        if not (_is_name(d.get("type", "array")) and _is_name(d.get("dtype", "")) and _is_size(size)):
+            raise WireError("malformed description")
+        return Opaque(d.get("type") or "array", size, d.get("dtype") or "")
+    raise WireError(f"unknown value type {name(t)}")
+
+
+def _is_name(v: Any) -> bool:
+    return isinstance(v, str) and len(v) <= NAME_CAP
+
+
+def _is_key(k: Any) -> bool:
+    return (type(k) is int and abs(k) < 10 ** 15) or _is_name(k)
+
+
+def _is_size(v: Any) -> bool:
+    return v is None or (type(v) is int and v >= 0) or (
+        isinstance(v, list) and len(v) <= MAX_DIMS and all(type(n) is int and n >= 0 for n in v))
 
 
 def _items(d: dict) -> list:
@@ -140,10 +323,6 @@ def _items(d: dict) -> list:
     if not isinstance(items, list) or len(items) > MAX_ITEMS:
         raise WireError("malformed container")
     return items
-
-
-def _bad(what: str):
-    raise WireError(f"malformed {what}")
 
 
 class Opaque:

@@ -65,13 +65,13 @@ def timed(fn: Callable[[], Any]) -> float:
 def in_process(paths: list[str]) -> None:
     """(b) The floor: read, run the plan on the learner's class and judge it, all in this process, no child."""
     from grader.diagnose import explain
-    from grader.judge import checks, reference
+    from grader.judge import checks, reference, results
     from grader.judge.plan import default_plan
     from grader.run import probe
     from grader.run.submission import Source, read_submission
 
     plan = default_plan()
-    ref = {p.name: checks.decode_ops(reference.results_for(p), len(p.ops), "") for p in plan.probes}
+    ref = {p.name: results.decode_results(reference.results_for(p), p.ops) for p in plan.probes}
     for path in paths:
         source = read_submission(path)
         if not isinstance(source, Source):
@@ -83,7 +83,7 @@ def in_process(paths: list[str]) -> None:
                 continue
             labels = frozenset(c["label"] for c in chunks)
             raw = {p.name: probe.run_probe(cls, p.to_plan(), labels) for p in plan.probes}
-        learner = {p.name: checks.decode_ops(raw[p.name], len(p.ops), "") for p in plan.probes}
+        learner = {p.name: results.decode_results(raw[p.name], p.ops) for p in plan.probes}
         evaluation = checks.evaluate(plan, learner, ref)
         explain.diagnose(plan, learner, ref, evaluation)
 

@@ -1,0 +1,102 @@
+"""The results channel (grader/run/wire.py): what an honest child sends fits the bounds computed from its plan,
+and anything beyond them, or that does not decode, is rejected before it costs the grader memory."""
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from grader.judge import reference
+from grader.judge.plan import default_plan
+from grader.run import wire
+from grader.run.probe import run_probe
+
+
+def _reader(probes=None) -> wire.ChannelReader:
+    probes = probes if probes is not None else [p.to_plan() for p in default_plan().probes]
+    return wire.ChannelReader(wire.channel_bounds(probes))
+
+
+def _feed(reader: wire.ChannelReader, data: bytes, chunk: int = 1 << 20) -> None:
+    for i in range(0, len(data), chunk):  # as sandbox._collect reads the pipe
+        reader.add(data[i:i + chunk])
+
+
+def test_an_honest_childs_messages_fit_their_bounds():
+    """The positive control: the reference's results, encoded as the child encodes them, fit with room to spare,
+    and read back as they were."""
+    cls = reference.load_reference()
+    probes = [p.to_plan() for p in default_plan().probes]
+    reader = _reader(probes)
+    sent = []
+    for probe in probes:
+        msg = {"probe": probe["name"], "results": run_probe(cls, probe)}
+        line = wire.dumps(msg)
+        size, tokens = wire.probe_bound(probe)
+        assert len(line) < size / 4 and wire.tokens(line) < tokens / 4, probe["name"]
+        _feed(reader, line)
+        sent.append(msg)
+    messages, error = reader.messages()
+    assert error is None and [m["probe"] for m in messages] == [p["name"] for p in probes]
+
+
+def test_a_line_longer_than_any_message_is_rejected_before_it_is_decoded():
+    line = b"[" + b"{}," * 21_999_999 + b"{}]\n"  # 63 MiB of empty objects: about 2 GB decoded
+    reader = _reader()
+    tracemalloc.start()
+    try:
+        _feed(reader, line)
+        messages, error = reader.messages()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert messages == [] and "longer than any grader message" in error
+    assert peak < 8 << 20
+
+
+@pytest.mark.parametrize("line", [
+    b"[" * 100_000 + b"]" * 100_000,                           # too deep for the decoder: RecursionError
+    b'{"v": NaN}', b'{"v": Infinity}',                         # numbers JSON has not
+    b'{"v": ' + b"9" * 5000 + b"}",                            # an int Python refuses to convert
+    b'{"a": [' + b"{}," * 300_000 + b"{}]}",                    # short enough, but more items than any message
+    b"[1, 2]", b"not json",
+], ids=["deep", "nan", "infinity", "huge-int", "items", "not-an-object", "not-json"])
+def test_a_line_that_is_not_a_message_ends_the_channel(line):
+    reader = _reader()
+    _feed(reader, b'{"sandbox": {}}\n' + line + b'\n{"done": true}\n')
+    messages, error = reader.messages()
+    assert messages == [{"sandbox": {}}] and error == "the results channel carried something that is not a grader message"
+
+
+def test_more_than_the_whole_channel_allows_ends_it():
+    probes = [p.to_plan() for p in default_plan().probes][:1]
+    reader = _reader(probes)
+    line = b'{"x": "' + b"a" * 1000 + b'"}\n'
+    _feed(reader, line * (reader.bounds.total_bytes // len(line) + 1))
+    assert "more than the results channel allows" in reader.messages()[1]
+
+
+def test_a_value_beyond_its_budget_is_described_not_sent():
+    probe = default_plan().probe("forward/basic").to_plan()
+    budget = wire.value_budget(probe)
+    honest = np.zeros((5, 1, 1))
+    assert wire.encode_value(honest, budget)["t"] == "array"
+    huge = wire.encode_value(np.zeros((100, 100)), budget)
+    assert huge == {"t": "too_big", "shape": [100, 100], "dtype": "float64"}
+    many = wire.encode_value([0.5] * 10_000, budget)
+    assert many == {"t": "too_big", "type": "list", "len": 10_000}
+    assert len(wire.dumps({"value": huge})) < wire.DESCRIPTION_BYTES
+
+
+def test_names_arrive_cut_to_printable_ascii():
+    assert wire.name("N" * 30_000_000) == "N" * 45 + "..."
+    assert wire.name("Ergebnis") == "Ergebnis"
+    assert wire.name("Résultat\x1b[2J") == "R\\xe9sultat?[2J"
+    assert len(wire.name("é" * 40)) == wire.NAME_CAP
+
+
+def test_decoding_refuses_what_the_child_never_sends():
+    for bad in ({"t": "num", "v": "not a number"}, {"t": "num", "v": True}, {"t": "other", "type": "x" * 100},
+                {"t": "dict", "items": [[["key"], {"t": "none"}]]}, {"t": "too_big", "shape": [1] * 9}):
+        with pytest.raises(wire.WireError):
+            wire.decode_value(bad)
+    assert wire.decode_value({"t": "num", "v": "inf"}) == float("inf")
