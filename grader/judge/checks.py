@@ -5,6 +5,7 @@ numeric content. Each check says what was checked, what was expected, what came 
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -55,7 +56,7 @@ def _decode_fields(d: Any) -> dict[str, Any]:
     for key, v in d.items():
         if key == "params":
             out[key] = {name: decode_value(v.get(name, {"t": "missing"})) for name in PARAMS}
-        elif key == "outputs":
+        elif key in ("outputs", "values"):
             out[key] = [decode_value(x) for x in v]
         elif key in ("value", "hidden_size"):
             out[key] = decode_value(v)
@@ -156,9 +157,11 @@ class _Context:
                                            f"SimpleRNN has no {', '.join(missing)} after __init__ (see init/shapes)")
 
     def unambiguous_output_conventions(self) -> set[str]:
-        """With one output, (T, O, 1) and (T, 1, O) are the same array: name what the widest outputs showed."""
+        """With one output, (T, O, 1) and (T, 1, O) are the same array: name what the widest outputs showed, and
+        the conventions that only exist for one output (a squeezed array, a list of floats)."""
         widest = max((o for o, _ in self.output_conventions), default=0)
-        return {label for o, label in self.output_conventions if o == widest}
+        return {label for o, label in self.output_conventions
+                if o == widest or any(w in label for w in conventions.ONE_WIDE)}
 
     def _note_backward_convention(self) -> None:
         ops = self.learner.get("conventions/backward_alone")
@@ -265,10 +268,14 @@ def _check_forward(ctx: _Context, spec: CheckSpec):
     t = len(p.meta["xs"][0])
     what = f"outputs match for T = {t}, sizes (I, H, O) = {p.meta['sizes']}"
     if n_forward > 1:
-        what = "a second forward() on another sequence starts again from h_0 = 0"
+        lengths = ", ".join(str(len(x)) for x in p.meta["xs"])
+        what = f"every forward() on a new sequence (T = {lengths}) starts again from h_0 = 0"
     status, message, details = _result(comparisons, what)
     if status is Status.FAIL and n_forward > 1 and comparisons[0].passed:
-        message = "the first call is right but the second is not: is h_0 reset to zero on every call? " + message
+        wrong = [k + 1 for k, c in enumerate(comparisons) if not c.passed]
+        message = (f"the first call is right but call{'s' if len(wrong) > 1 else ''} "
+                   f"{', '.join(map(str, wrong))} {'are' if len(wrong) > 1 else 'is'} not: is h_0 reset to zero on "
+                   "every call, whatever the length of x? " + message)
     return status, message, details
 
 
@@ -295,11 +302,14 @@ def _dtypes(ops_value: dict[str, Any]) -> dict[str, str]:
     return {n: str(v.dtype) if isinstance(v, np.ndarray) else "float64" for n, v in ops_value["params"].items()}
 
 
-def _update_comparisons(ctx: _Context, spec: CheckSpec, set_i: int, after_i: int) -> list[compare.Comparison]:
+def _update_comparisons(ctx: _Context, spec: CheckSpec, set_i: int, after_i: int,
+                        record: bool = True) -> list[compare.Comparison]:
+    """The learner's change of spec.params from op set_i to op after_i against the reference's (only the ops up
+    to after_i need to have run); `record`: keep each comparison in the analysis."""
     p = ctx.plan.probe(spec.probe)
     ctx.ops(spec.probe, 1)
     ctx.learner_params_exist(spec.probe)
-    _, mine, ref = ctx.ops(spec.probe, len(p.ops))
+    _, mine, ref = ctx.ops(spec.probe, after_i + 1)
     sizes = p.meta["sizes"]
     before = _params(mine[set_i].value, sizes, "after the weights were set")
     after = _params(mine[after_i].value, sizes, f"after {p.ops[after_i]['op']}()")
@@ -310,14 +320,21 @@ def _update_comparisons(ctx: _Context, spec: CheckSpec, set_i: int, after_i: int
     if mine[after_i].value.get("rebound"):
         ctx.conventions.add("backward rebinds the parameters (p = p - ...) rather than updating in place")
     out = []
+    key = spec.probe if spec.call == 1 else spec.id  # a second call's verdicts are kept apart from the first's
     for name in spec.params:
         c = compare.compare_update(name=name, before=before[name], actual_after=after[name],
                                    expected_before=ref_before[name], expected_after=ref_after[name],
                                    dtype=dtypes[name], rtol=ctx.plan.tolerances.update_rtol,
                                    floor_ulps=ctx.plan.tolerances.floor_ulps)
         out.append(c)
-        ctx.analysis["parameters"].setdefault(spec.probe, {})[name] = _verdict_of(c)
+        if record:
+            ctx.analysis["parameters"].setdefault(key, {})[name] = _verdict_of(c)
     return out
+
+
+def backward_ops(p: Probe) -> list[int]:
+    """The indices of a probe's backward() calls, in order."""
+    return [i for i, op in enumerate(p.ops) if op["op"] == "backward"]
 
 
 def _verdict_of(c: compare.Comparison) -> dict[str, Any]:
@@ -329,11 +346,34 @@ def _verdict_of(c: compare.Comparison) -> dict[str, Any]:
 
 def _check_backward(ctx: _Context, spec: CheckSpec):
     p = ctx.plan.probe(spec.probe)
-    comparisons = _update_comparisons(ctx, spec, 1, len(p.ops) - 1)
+    after_i = backward_ops(p)[spec.call - 1]
+    set_i = max(i for i, op in enumerate(p.ops[:after_i]) if op["op"] == "set")  # the weights it started from
+    comparisons = _update_comparisons(ctx, spec, set_i, after_i)
     lr, t = p.meta["lr"], len(p.meta["x"])
     names = ", ".join(spec.params) if len(spec.params) < 5 else "all five parameters"
-    return _result(comparisons, f"the update of {names} matches −lr × ∂L/∂p (T = {t}, lr = {lr}, "
-                                f"sizes (I, H, O) = {p.meta['sizes']})")
+    if spec.call == 1:
+        return _result(comparisons, f"the update of {names} matches −lr × ∂L/∂p (T = {t}, lr = {lr}, "
+                                    f"sizes (I, H, O) = {p.meta['sizes']})")
+    same = p.meta["calls"][1][0] is p.meta["calls"][0][0]
+    data = "the same data again" if same else "new data"
+    status, message, details = _result(comparisons, f"a second forward() + backward() on the same instance, on "
+                                                    f"{data}, updates {names} as the reference does: nothing "
+                                                    "is kept from the first call")
+    if status is Status.FAIL and _first_call_right(ctx, spec):
+        message = (f"the first backward() is right but the second, on {data}, is not: does something carry "
+                   "over from one call to the next (gradients that are never reset, a velocity, a state)? "
+                   + message)
+    return status, message, details
+
+
+def _first_call_right(ctx: _Context, spec: CheckSpec) -> bool:
+    """Whether the first backward() of spec's probe updates spec.params as the reference does."""
+    try:
+        first = _update_comparisons(ctx, dataclasses.replace(spec, call=1), 1,
+                                    backward_ops(ctx.plan.probe(spec.probe))[0], record=False)
+    except _Verdict:
+        return False
+    return all(c.passed for c in first)
 
 
 def _losses(ctx: _Context, outputs: list[Any], p: Probe) -> list[float] | None:
