@@ -88,21 +88,22 @@ def _op_set(cls, state, op):
     return {"params": _read_params(rnn), "adapted": adapted}
 
 
-def _inject(rnn: Any, params: dict[str, np.ndarray]) -> dict[str, list]:
+def _inject(rnn: Any, params: dict[str, np.ndarray], report: bool = True) -> dict[str, list]:
     """Give `rnn` these parameters, in its own shape and dtype where the layout allows. Written into the learner's
     own array when it is a plain, writeable ndarray of that shape, so that views and transposes the learner cached
-    in __init__ see the new values; else the attribute is rebound. Returns {name: [shape, dtype]} adapted."""
+    in __init__ see the new values; else the attribute is rebound. Returns {name: [shape, dtype]} adapted (when
+    `report`)."""
     adapted = {}
     for name, value in params.items():
         current = getattr(rnn, name, None)
         if isinstance(current, np.ndarray) and current.dtype.kind == "f" and _same_layout(current.shape, value.shape):
-            value = value.reshape(current.shape).astype(current.dtype)
-            adapted[name] = [list(current.shape), str(current.dtype)]
+            adapted[name] = current
             if type(current) is np.ndarray and current.flags.writeable:
-                current[...] = value
+                current[...] = value.reshape(current.shape)  # cast to the learner's dtype on the way
                 continue
+            value = value.reshape(current.shape).astype(current.dtype)
         setattr(rnn, name, value)
-    return adapted
+    return {name: [list(a.shape), str(a.dtype)] for name, a in adapted.items()} if report else {}
 
 
 def _same_layout(learner: tuple[int, ...], ours: tuple[int, ...]) -> bool:
@@ -154,7 +155,7 @@ def _op_nudged_forwards(cls, state, op):
             np.random.seed(op["seed"])
             random.seed(op["seed"])
             rnn = cls(*op["sizes"])
-            _inject(rnn, nudged)
+            _inject(rnn, nudged, report=False)
             values.append(wire.encode_value(rnn.forward(x.copy())))
     return {"values": values}
 
