@@ -65,23 +65,32 @@ def with_own_gradient(found: list[Diagnosis], own: dict[str, Any] | None) -> lis
     return out
 
 
-def not_implemented(learner: dict[str, list[Op]]) -> bool:
-    """forward raises NotImplementedError or returns None, and backward raises it or changes nothing."""
+def not_implemented(plan: Plan, learner: dict[str, list[Op]]) -> str:
+    """Which method is still the starter's: "both", "forward" (it raises NotImplementedError or returns None),
+    "backward" (it raises NotImplementedError or changes no parameter, alone and after forward, in every case), or
+    "" (both are written)."""
     fwd = learner.get("forward/basic", [])
     if len(fwd) < 3 or fwd[2].status not in ("ok", "error"):
-        return False
+        return ""
     forward_missing = (fwd[2].status == "error" and fwd[2].error.get("type") == "NotImplementedError") or \
         (fwd[2].status == "ok" and fwd[2].value.get("value") is None)
-    alone = learner.get("conventions/backward_alone", [])
-    if len(alone) < 3:
-        return False
-    if alone[2].status == "error":
-        backward_missing = alone[2].error.get("type") == "NotImplementedError"
-    elif alone[2].status == "ok":
-        backward_missing = _unchanged(alone[1].value.get("params", {}), alone[2].value.get("params", {}))
-    else:
-        backward_missing = False
-    return forward_missing and backward_missing
+    calls = [(learner.get("conventions/backward_alone", []), 1, 2)]
+    calls += [(learner.get(p.name, []), 1, [o["op"] for o in p.ops].index("backward")) for p in plan.probes
+              if p.name.startswith("backward/")]
+    backward_missing = all(len(ops) > i and _missing(ops[s], ops[i]) for ops, s, i in calls) and \
+        any(len(ops) > i and ops[i].status in ("ok", "error") for ops, _, i in calls)
+    return {(True, True): "both", (True, False): "forward", (False, True): "backward"}.get(
+        (forward_missing, backward_missing), "")
+
+
+def _missing(before: Op, call: Op) -> bool:
+    """A backward call that raised NotImplementedError, or returned with every parameter as it was set (a call
+    that never ran, after an earlier failure, says nothing either way)."""
+    if call.status == "error":
+        return call.error.get("type") == "NotImplementedError"
+    if call.status == "ok":
+        return before.status == "ok" and _unchanged(before.value.get("params", {}), call.value.get("params", {}))
+    return True
 
 
 def _unchanged(before: dict[str, Any], after: dict[str, Any]) -> bool:

@@ -20,10 +20,11 @@ from __future__ import annotations
 import numpy as np
 
 from grader.diagnose.backward import diagnose_backward
-from grader.diagnose.behaviour import backward_runs, forward_runs
+from grader.diagnose.behaviour import backward_runs, forward_runs, second_calls
 from grader.diagnose.experiments import init_changed, not_implemented, own_gradient, what_happened, with_own_gradient
-from grader.diagnose.forward import diagnose_forward
-from grader.diagnose.texts import ORDER, make
+from grader.diagnose.forward import diagnose_forward, shape_broadcast
+from grader.diagnose.sizes import failing_sizes
+from grader.diagnose.texts import NOT_IMPLEMENTED, ORDER, make
 from grader.judge.checks import Evaluation, Op
 from grader.judge.plan import Plan
 from grader.result import Diagnosis
@@ -38,17 +39,24 @@ def diagnose(plan: Plan, learner: dict[str, list[Op]], reference: dict[str, list
 
 def _diagnose(plan: Plan, learner: dict[str, list[Op]], reference: dict[str, list[Op]]) -> list[Diagnosis]:
     found = init_changed(plan, learner, reference)
-    if not_implemented(learner):
+    missing = not_implemented(plan, learner)
+    if missing:
         evidence = {"forward": what_happened(learner, "forward/basic", 2),
                     "backward": what_happened(learner, "conventions/backward_alone", 2)}
-        return [make("not_implemented", evidence)] + found
+        message, hint = NOT_IMPLEMENTED[missing]
+        found.append(make("not_implemented", evidence, what=message, next=hint))
+        if missing != "backward":
+            return _ordered(found)
+    found += failing_sizes(plan, learner) + shape_broadcast(plan, learner)
     forward_model, forward_found = diagnose_forward(forward_runs(plan, learner))
     leaks = any(d.id == "hidden_state_not_reset" for d in forward_found)
     own = own_gradient(plan, learner)
     found += with_own_gradient(forward_found, own)
-    if forward_model is None and own and own["consistent"]:
-        return _ordered(found)  # backward is the gradient of the learner's own (wrong) forward: fix forward first
-    found += with_own_gradient(diagnose_backward(backward_runs(plan, learner), forward_model, leaks), own)
+    if missing or (forward_model is None and own and own["consistent"]):
+        # backward is unwritten, or it is the gradient of the learner's own (wrong) forward: fix forward first
+        return _ordered(found)
+    found += with_own_gradient(diagnose_backward(backward_runs(plan, learner), second_calls(plan, learner),
+                                                 forward_model, leaks), own)
     return _ordered(found)
 
 
