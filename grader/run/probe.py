@@ -85,7 +85,17 @@ def _op_set(cls, state, op):
     """Inject weights in the learner's own shape and dtype when the entry count matches (biases as (H,) ...)."""
     rnn = state["rnn"]
     adapted = _inject(rnn, {name: wire.decode_array(enc) for name, enc in op["params"].items()})
-    return {"params": _read_params(rnn), "adapted": adapted}
+    return {"params": _read_params(rnn), "adapted": adapted, "viewed": _viewed(rnn)}
+
+
+def _viewed(rnn: Any) -> list[str]:
+    """The parameters that another attribute of the instance views (a transpose cached in __init__, say)."""
+    attrs = getattr(rnn, "__dict__", None)
+    if type(attrs) is not dict:
+        return []
+    arrays = {name: v for name, v in dict.items(attrs) if type(v) is np.ndarray}
+    return sorted(name for name in PARAMS if name in arrays and any(
+        other not in PARAMS and np.shares_memory(v, arrays[name]) for other, v in arrays.items()))
 
 
 def _inject(rnn: Any, params: dict[str, np.ndarray], report: bool = True) -> dict[str, list]:
