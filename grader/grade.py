@@ -148,7 +148,8 @@ def interpret(source: Source, outcome: sandbox.RunOutcome, config: GradeConfig) 
     ref = reference_ops(plan)
     evaluation = checks.evaluate(plan, learner, ref)
     try:
-        diagnoses = explain.diagnose(plan, learner, ref, evaluation)
+        diagnoses, notes = explain.as_notes(explain.diagnose(plan, learner, ref, evaluation), evaluation)
+        warnings += notes
     except Exception:  # a grader bug in the diagnosis must not cost the learner the grade itself
         diagnoses = []
         warnings.append(DIAGNOSIS_FAILED)

@@ -47,19 +47,22 @@ def own_gradient(plan: Plan, learner: dict[str, list[Op]]) -> dict[str, Any] | N
     top = max(float(np.max(np.abs(v))) for v in fd.values())
     errors = {k: float(np.max(np.abs(implied[k] - fd[k]))) / max(float(np.max(np.abs(fd[k]))), 0.01 * top, 1e-12)
               for k in PARAMS}
-    return {"consistent": max(errors.values()) <= OWN_GRADIENT_TOL, "relative_error": errors}
+    return {"consistent": max(errors.values()) <= OWN_GRADIENT_TOL, "relative_error": errors,
+            "case": f"T = {len(y)}, sizes (I, H, O) = {p.meta['sizes']}"}
 
 
-def with_own_gradient(found: list[Diagnosis], own: dict[str, Any] | None) -> list[Diagnosis]:
-    """The mismatch diagnoses, told whether backward is the gradient of the learner's own forward."""
+def with_own_gradient(found: list[Diagnosis], own: dict[str, Any] | None, forward_right: bool) -> list[Diagnosis]:
+    """The mismatch diagnoses, told whether backward is the gradient of the learner's own forward (never to look
+    at the forward pass when every forward check passed)."""
     if own is None:
         return found
     out = []
     for d in found:
-        note = OWN_GRADIENT_NOTES.get((d.id, own["consistent"]))
+        note = OWN_GRADIENT_NOTES.get((d.id, own["consistent"], "forward right") if forward_right else (),
+                                      OWN_GRADIENT_NOTES.get((d.id, own["consistent"])))
         if note:
             error = f"{100 * max(own['relative_error'].values()):.3g} %"
-            d = Diagnosis(d.id, d.message + note.format(error=error), d.hint,
+            d = Diagnosis(d.id, d.message + note.format(error=error, case=own["case"]), d.hint,
                           {**d.evidence, "gradient_of_own_forward": clean(own)})
         out.append(d)
     return out
@@ -172,33 +175,46 @@ class Clipping:
 
 
 def find_clipping(runs: list[BackwardRun], reference: dict[str, dict]) -> Clipping | None:
-    """Several entries of an update at exactly the same largest magnitude, where the reference goes beyond it.
-    Random data never produces such ties; a clip to ±k does. Entries at the limit are then masked elsewhere."""
+    """Several entries of an update at exactly the same largest magnitude, where the reference's gradient goes
+    beyond it at those very entries, and no run of the learner's going beyond that limit. Random data never
+    produces such ties; a clip to ±k does (a sum over the wrong axis, which makes all entries equal, does not
+    pass: the reference is not beyond it there, and other runs go beyond it). Entries at the limit are then
+    masked elsewhere."""
     found = None
     for r in sorted(runs, key=lambda r: -max(float(np.max(np.abs(u))) for u in reference[r.probe].values()) / r.lr):
         piled = {}
         for k, u in r.update.items():
             top = float(np.max(np.abs(u)))
-            n = int(np.sum(np.abs(u) >= top * (1 - r.rtol)))
-            if top > 0 and n >= 2 and float(np.max(np.abs(reference[r.probe][k]))) > top * 1.01:
-                piled[k] = (top, n)
+            if top > 0 and int(np.sum(_tied(u, top, r.rtol))) >= 2 and _beyond(reference[r.probe][k], u, top, r):
+                piled[k] = top
         if piled:
-            top = max(t for t, _ in piled.values())
+            top = max(piled.values())
             # A parameter with a single entry beyond the limit (b_y with few outputs) is clipped all the same.
-            at = {k: int(np.sum(np.abs(u) >= top * (1 - r.rtol))) for k, u in r.update.items()
-                  if abs(float(np.max(np.abs(u))) - top) <= top * r.rtol
-                  and float(np.max(np.abs(reference[r.probe][k]))) > top * 1.01}
+            at = {k: int(np.sum(_tied(u, top, r.rtol))) for k, u in r.update.items()
+                  if abs(float(np.max(np.abs(u))) - top) <= top * r.rtol and _beyond(reference[r.probe][k], u, top, r)}
             found = Clipping(nice(top / r.lr), top, tuple(k for k in PARAMS if k in at), at, r.probe,
                              {k: float(np.max(np.abs(reference[r.probe][k]))) / r.lr for k in at})
             break
     if found is None:
         return None
     for r in runs:
-        # At the limit in this run's own units, whether the learner scales by its lr or not.
+        # At the limit in this run's own units, whether the learner scales by its lr or not; never beyond it.
         levels = [found.limit * r.lr, max(float(np.max(np.abs(r.update[k]))) for k in found.params)]
+        if max(float(np.max(np.abs(r.update[k]))) for k in found.params) > max(found.limit * r.lr, found.top) * 1.01:
+            return None
         found.masks[r.probe] = {k: np.any([np.abs(r.update[k]) >= lv * (1 - 1e-3) for lv in levels], axis=0)
                                 for k in found.params}
     return found
+
+
+def _tied(update: np.ndarray, top: float, rtol: float) -> np.ndarray:
+    return np.abs(update) >= top * (1 - rtol)
+
+
+def _beyond(reference: np.ndarray, update: np.ndarray, top: float, run: BackwardRun) -> bool:
+    """Whether the reference's update goes beyond `top` at most of the entries tied there."""
+    tied = _tied(update, top, run.rtol)
+    return bool(tied.any()) and float(np.mean(np.abs(reference[tied]) > top * 1.01)) > 0.5
 
 
 def learning_rate_pair(runs: list[BackwardRun], clip: Clipping | None) -> list[Diagnosis]:

@@ -27,17 +27,18 @@ from grader.diagnose.sizes import failing_sizes
 from grader.diagnose.texts import NOT_IMPLEMENTED, ORDER, make
 from grader.judge.checks import Evaluation, Op
 from grader.judge.plan import Plan
-from grader.result import Diagnosis
+from grader.result import Diagnosis, Status
 
 
 def diagnose(plan: Plan, learner: dict[str, list[Op]], reference: dict[str, list[Op]],
              evaluation: Evaluation) -> list[Diagnosis]:
     """All misconceptions the learner's behaviour shows, in ORDER; [] for a correct implementation."""
     with np.errstate(all="ignore"):  # a learner's huge or NaN numbers only make a fit fail, quietly
-        return _diagnose(plan, learner, reference)
+        return _diagnose(plan, learner, reference, evaluation)
 
 
-def _diagnose(plan: Plan, learner: dict[str, list[Op]], reference: dict[str, list[Op]]) -> list[Diagnosis]:
+def _diagnose(plan: Plan, learner: dict[str, list[Op]], reference: dict[str, list[Op]],
+              evaluation: Evaluation) -> list[Diagnosis]:
     found = init_changed(plan, learner, reference)
     missing = not_implemented(plan, learner)
     if missing:
@@ -51,13 +52,24 @@ def _diagnose(plan: Plan, learner: dict[str, list[Op]], reference: dict[str, lis
     forward_model, forward_found = diagnose_forward(forward_runs(plan, learner))
     leaks = any(d.id == "hidden_state_not_reset" for d in forward_found)
     own = own_gradient(plan, learner)
-    found += with_own_gradient(forward_found, own)
+    forward_right = all(c.status is Status.PASS for c in evaluation.checks
+                        if c.group == "forward" or c.id.startswith("hidden/forward"))
+    found += with_own_gradient(forward_found, own, forward_right)
     if missing or (forward_model is None and own and own["consistent"]):
         # backward is unwritten, or it is the gradient of the learner's own (wrong) forward: fix forward first
         return _ordered(found)
     found += with_own_gradient(diagnose_backward(backward_runs(plan, learner), second_calls(plan, learner),
-                                                 forward_model, leaks), own)
+                                                 forward_model, leaks), own, forward_right)
     return _ordered(found)
+
+
+def as_notes(diagnoses: list[Diagnosis], evaluation: Evaluation) -> tuple[list[Diagnosis], list[str]]:
+    """A submission that passes every check has no misconception: what the diagnostic cases still found (a clip
+    at ±100 that only binds on targets 100× larger, say) becomes a note. Returns (diagnoses, notes)."""
+    if not diagnoses or any(c.status is not Status.PASS for c in evaluation.checks if c.max_points > 0):
+        return diagnoses, []
+    return [], [f"not scored, since every check passes: on the grader's diagnostic cases, {d.message[0].lower()}"
+                f"{d.message[1:]}" for d in diagnoses]
 
 
 def _ordered(found: list[Diagnosis]) -> list[Diagnosis]:

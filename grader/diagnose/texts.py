@@ -123,6 +123,11 @@ OWN_GRADIENT_NOTES = {
                                  "differences through it differ by up to {error}).",
     ("backward_mismatch", True): " Yet they are the gradient of your own forward pass (finite differences through "
                                  "it agree): look at the forward pass.",
+    # Every forward check passed, so the forward pass is not where to look: the case just didn't show the mistake.
+    ("backward_mismatch", True, "forward right"): " On one case ({case}) they are the gradient of your forward "
+                                                  "pass (finite differences through it agree), so the mistake "
+                                                  "shows only in cases unlike that one: compare the T, the sizes "
+                                                  "and the learning rates of the checks that fail.",
     ("backward_mismatch", False): " They are not the gradient of your own forward pass either (finite differences "
                                   "through it differ by up to {error}), so the mistake is in backward.",
 }
