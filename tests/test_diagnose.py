@@ -15,6 +15,7 @@ from grader.diagnose import behaviour, fit, mutants, scales, texts
 from grader.judge import reference
 from grader.judge.checks import decode_ops
 from grader.judge.plan import default_plan
+from grader.report.html import TITLES
 
 CONTRACT_IDS = {"not_implemented", "loss_mean_over_time", "loss_missing_half", "loss_mean_over_outputs",
                 "only_last_step_loss", "truncated_bptt", "tanh_derivative", "whh_gradient_uses_current_state",
@@ -48,6 +49,7 @@ def by_id(result) -> dict:
 
 def test_every_id_has_text_and_is_covered_alone_and_combined_in_two_styles():
     assert CONTRACT_IDS <= set(texts.TEXT) and set(texts.ORDER) == set(texts.TEXT)
+    assert set(texts.TEXT) <= set(TITLES)  # every id has a heading in the HTML report
     entries = [ids_and_style(p) for p in WRONG]
     for mid in sorted(CONTRACT_IDS):
         alone = {style for ids, style in entries if ids == [mid]}
