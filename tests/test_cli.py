@@ -3,6 +3,8 @@ import json
 
 from conftest import REFERENCE, STARTER, run_cli
 
+from grader.judge.plan import default_plan
+
 CONTRACT_KEYS = {"schema_version", "submission", "status", "score", "max_score", "error", "checks", "diagnoses",
                  "conventions", "stdout", "stderr"}
 CHECK_KEYS = {"id", "group", "status", "points", "max_points", "message"}
@@ -38,7 +40,8 @@ def test_terminal_summary_has_a_line_per_check_and_score_last():
     proc = run_cli(STARTER)
     lines = proc.stdout.strip().splitlines()
     assert lines[-1] == "Score: 0/100"
-    assert sum(1 for ln in lines if ln.strip().startswith(("PASS", "FAIL", "ERR", "SKIP"))) == 24
+    assert sum(1 for ln in lines if ln.strip().startswith(("PASS", "FAIL", "ERR", "SKIP"))) == \
+        len(default_plan().checks) == 27
     assert "\033[" not in proc.stdout  # not a TTY: no colour
 
 
@@ -65,4 +68,4 @@ def test_unsupported_file_is_graded_as_bad_file(tmp_path):
     assert proc.returncode == 0
     assert data["status"] == "error" and data["error"]["kind"] == "bad_file"
     assert "unsupported file type '.txt'" in data["error"]["message"]
-    assert all(c["status"] == "skipped" for c in data["checks"]) and len(data["checks"]) == 24
+    assert all(c["status"] == "skipped" for c in data["checks"]) and len(data["checks"]) == len(default_plan().checks)
