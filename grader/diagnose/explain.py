@@ -1,16 +1,24 @@
 """Diagnose stage: what the failures mean. Works from behaviour (the numbers), never from the source text.
 
 How it decides:
+- first, what is missing or breaks: a method still the starter's (not_implemented), a method that raises for some
+  sizes and runs for others (sizes.py), outputs of shape (O, H) from a state broadcast into a matrix;
 - forward: the learner's outputs for injected weights against mutant forward passes (mutants.py): a tanh on the
-  outputs, a missing W_hh h_(t−1), a state carried over from the previous call;
+  outputs, a missing W_hh h_(t−1), a state carried over from the previous call (also only between calls of the
+  same length);
 - backward: the learner's update of every parameter on several backward probes against mutant references. The
-  smallest set of misconceptions whose update has the learner's shape (up to one factor per probe) names the
-  structural ones; how that factor varies with T, O and the learning rate names the scale ones (1/T, 2, 1/O, −1,
-  a learning rate ignored);
+  smallest set of misconceptions whose update has the learner's shape (up to one factor per probe, with the window
+  of a truncated BPTT and the coefficient of a weight decay fitted) names the structural ones (fit.py); how that
+  factor varies with T, O and the learning rate names the scale ones (1/T, 2, 1/O, −1, lr ignored or applied
+  twice), or a gradient rescaled to one global norm (scales.py);
+- across calls (calls.py): what a second backward on one instance adds to a fresh call's update (gradients never
+  reset, a momentum), and steps that move every entry alike (Adam, RMSProp, Adagrad);
 - direct experiments: biases that never move, gradients piled up at ±k on a probe built to exceed any clipping
   limit, the same data at two learning rates (an update that doesn't scale ignores lr, one that isn't proportional
-  is applied inside the time loop), the constructor's draws against the starter's.
-Where nothing known fits, a `forward_mismatch` / `backward_mismatch` diagnosis still says what was seen.
+  is applied inside the time loop), the constructor's draws against the starter's, finite differences through the
+  learner's own forward.
+Where nothing known fits, a `forward_mismatch` / `backward_mismatch` diagnosis still says what was seen. A
+submission that passes every check gets no diagnosis; what was found becomes a note (as_notes).
 
 Returns Diagnosis records with a stable id (part of the result contract), a message, a hint that does not hand
 over the solution, and the evidence: the numbers that support it.

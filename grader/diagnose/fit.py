@@ -125,14 +125,16 @@ def _inside_loop_factor(r: BackwardRun, m: Mutant, clip: Clipping | None, live: 
 def _fit_window(runs: list[BackwardRun], m: Mutant, names: tuple[str, ...], clip: Clipping | None,
                 live: tuple[str, ...], give_up_above: float) -> Fit:
     """A truncated BPTT: the window k (1 ≤ k < the longest T) that fits every run best. A run with T ≤ k gets the
-    full update, so each (run, min(k, T)) is fitted once; the split by lag (mutants.lag_updates) is computed once
-    per run."""
+    full update, so each (run, min(k, T)) is fitted once; the split by lag (mutants.lag_updates) is computed at
+    most once per run."""
     decays = any(n.startswith("weight_decay:") for n in names)
-    lags = {r.probe: mutants.lag_updates(r.params, r.x, r.y, r.lr, m) for r in runs}
+    lags: dict[str, list[dict[str, np.ndarray]]] = {}  # computed when a run is first needed: most windows fail early
     fitted: dict[tuple[str, int], tuple[float, float, float, dict]] = {}
 
     def one(r: BackwardRun, w: int) -> tuple[float, float, float, dict]:
         if (r.probe, w) not in fitted:
+            if r.probe not in lags:
+                lags[r.probe] = mutants.lag_updates(r.params, r.x, r.y, r.lr, m)
             unit = mutants.window(lags[r.probe], w)
             (c, d), model = _linear(r, unit, _decay_term(r, names) if decays else None, clip, live)
             fitted[r.probe, w] = (c, d, _misfit(r, model, clip, live), unit)
@@ -196,10 +198,12 @@ def explain_updates(runs: list[BackwardRun], base: Mutant, clip: Clipping | None
     """The structural and scale misconceptions that reproduce every run, with their evidence; None when no set of
     at most three structural ones has the learner's shape."""
     best, size = None, -1
+    # Most candidates fail on the first run they misfit: try the cheap, telling runs first (short, but T > 1).
+    order = sorted(runs, key=lambda r: (r.t == 1, r.t))
     for names in _candidates(base, leaks):
         if best is not None and len(names) > size:
             break
-        fit = _fit(runs, base, names, clip, give_up_above=FIT_TOL)
+        fit = _fit(order, base, names, clip, give_up_above=FIT_TOL)
         if fit.residual <= FIT_TOL and (best is None or fit.residual < best.residual):
             best, size = fit, len(names)
     if best is None:

@@ -26,8 +26,11 @@ def diagnose_forward(runs: list[ForwardRun]) -> tuple[Mutant | None, list[Diagno
     first = [(r, r.outputs[0], r.xs[0]) for r in runs if r.outputs and r.outputs[0] is not None]
     if not first:
         return Mutant(), []
-    errors = {ids: {r.probe: rel_err(got, mutants.outputs(r.params, x, m)) for r, got, x in first}
-              for ids, m in FORWARD_MUTANTS.items()}
+    errors = {}
+    for ids, m in FORWARD_MUTANTS.items():  # the reference first: when it fits, the others need not be run
+        errors[ids] = {r.probe: rel_err(got, mutants.outputs(r.params, x, m)) for r, got, x in first}
+        if not ids and max(errors[ids].values()) <= FORWARD_TOL:
+            break
     fits = [ids for ids, errs in errors.items() if max(errs.values()) <= FORWARD_TOL]
     found = []
     if not fits:

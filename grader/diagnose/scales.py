@@ -4,6 +4,7 @@ factor between the learner's update and the model's on every probe, and a gradie
 from __future__ import annotations
 
 import itertools
+import statistics
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,7 +45,7 @@ def scale_flags(runs: list[BackwardRun], factors: dict[str, float]) -> tuple[tup
         if "learning_rate_ignored" in flags:
             if len({r.lr for r in live}) < 2:
                 continue
-            lr0 = float(np.median([factors[r.probe] / predicted(flags, 1.0, r) for r in live]))
+            lr0 = statistics.median(factors[r.probe] / predicted(flags, 1.0, r) for r in live)  # np's costs 1 ms
             if lr0 <= 0:
                 continue
         if all(abs(factors[r.probe] - predicted(flags, lr0, r)) <= FIT_TOL * abs(factors[r.probe]) for r in live):
