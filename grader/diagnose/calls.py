@@ -59,7 +59,7 @@ def kept_between_calls(pairs: list[tuple[BackwardRun, BackwardRun]], predict: Pr
                      what=f"it keeps a velocity between calls: a momentum of {nice(beta):.3g}, each step adding "
                           f"{nice(beta):.3g} × the previous one")]
     return [make("optimizer_not_sgd", {**evidence, "fits": "unknown"},
-                 what="the second call's update carries part of the first one (from " + f"{min(values):.3g} to "
+                 what=f"the second call's update carries part of the first one ({min(values):.3g} to "
                       f"{max(values):.3g} times it, varying by parameter)")]
 
 

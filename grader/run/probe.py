@@ -90,12 +90,16 @@ def _op_set(cls, state, op):
 
 def _viewed(rnn: Any) -> list[str]:
     """The parameters that another attribute of the instance views (a transpose cached in __init__, say)."""
-    attrs = getattr(rnn, "__dict__", None)
+    try:
+        attrs = object.__getattribute__(rnn, "__dict__")  # the instance's own dict, not what a property says
+    except Exception:
+        return []
     if type(attrs) is not dict:
         return []
     arrays = {name: v for name, v in dict.items(attrs) if type(v) is np.ndarray}
+    # may_share_memory compares bounds only: cheap, and exact enough for views and transposes.
     return sorted(name for name in PARAMS if name in arrays and any(
-        other not in PARAMS and np.shares_memory(v, arrays[name]) for other, v in arrays.items()))
+        other not in PARAMS and np.may_share_memory(v, arrays[name]) for other, v in arrays.items()))
 
 
 def _inject(rnn: Any, params: dict[str, np.ndarray], report: bool = True) -> dict[str, list]:
