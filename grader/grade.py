@@ -171,7 +171,8 @@ def interpret(source: Source, outcome: sandbox.RunOutcome, config: GradeConfig,
     ref = reference_ops(plan)
     evaluation = checks.evaluate(plan, {**learner, **hidden_ops}, ref)
     try:  # from the public cases alone, so that no diagnosis can tell anything of a hidden one
-        diagnoses = explain.diagnose(plan, learner, ref, evaluation)
+        diagnoses, notes = explain.as_notes(explain.diagnose(plan, learner, ref, evaluation), evaluation)
+        warnings += notes
     except Exception:  # a grader bug in the diagnosis must not cost the learner the grade itself
         diagnoses = []
         warnings.append(DIAGNOSIS_FAILED)

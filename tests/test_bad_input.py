@@ -99,7 +99,7 @@ def test_forward_returning_the_wrong_thing_fails_with_what_came_back(grade_code,
 
 
 @pytest.mark.parametrize("change, says", [
-    ("self.W_hh = self.W_hh.tolist()", "after backward(), W_hh is a list of 4 items, not a numpy array of shape (4, 4)"),
+    ("self.W_hh = self.W_hh.tolist()", "after backward(), W_hh is a list of 4 lists of 4 Python floats, not a numpy array of shape (4, 4)"),
     ("self.W_hy = self.W_hy.T", "after backward(), W_hy has shape (4, 1); expected (1, 4)"),
     ("self.b_y = None", "after backward(), b_y is None, not a numpy array of shape (1, 1)"),
 ])

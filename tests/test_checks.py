@@ -29,7 +29,21 @@ MUTATIONS = {
     "forward/repeat_call": ("h0 = np.zeros((self.hidden_size, 1))  #",
                             "h0 = getattr(self, 'hs', [np.zeros((self.hidden_size, 1))])[-1]  #"),
     "backward/b_y": ("db_y += dy", "db_y += 1.02 * dy"),
+    # The state carries over only into a call of the same length as the one before.
+    "forward/repeat_call#same_length": ("h0 = np.zeros((self.hidden_size, 1))  #",
+                                        "h0 = self.hs[-1] if len(getattr(self, 'hs', ())) == len(x) else "
+                                        "np.zeros((self.hidden_size, 1))  #"),
+    # Only for sequences longer than 10 steps: the error stops flowing 10 steps before the end (a window).
+    "backward/long_sequence": ("dh_next = self.W_hh.T @ dz", "dh_next = self.W_hh.T @ dz * (t > len(self.xs) - 10)"),
+    # Gradient sums kept on the instance: only a second call on one instance sees them.
+    "backward/second_call": ("dW_xh, dW_hh, dW_hy = np.zeros_like(self.W_xh), np.zeros_like(self.W_hh), "
+                             "np.zeros_like(self.W_hy)",
+                             "dW_xh, dW_hh, dW_hy = self.__dict__.setdefault('sums', (np.zeros_like(self.W_xh), "
+                             "np.zeros_like(self.W_hh), np.zeros_like(self.W_hy)))"),
 }
+# The checks that each mutation must leave passing: the bug shows only in the case built for it.
+ONLY = {"forward/saturated": "forward", "forward/multi_input": "forward", "forward/long_sequence": "forward",
+        "forward/single_step": "forward", "backward/long_sequence": "backward"}
 
 
 @pytest.mark.parametrize("check_id", sorted(MUTATIONS))
@@ -38,12 +52,19 @@ def test_mutation_fails_its_check(check_id, grade_code):
     assert old in REF, check_id
     result = grade_code(REF.replace(old, new))
     checks = by_id(result)
+    variant, check_id = check_id, check_id.partition("#")[0]
     assert checks[check_id].status.value == "fail", checks[check_id].message
     assert result.score < 100 or check_id.startswith("init/")
-    if check_id in ("forward/saturated", "forward/multi_input", "forward/long_sequence", "forward/single_step"):
-        # the bug shows only in the case built for it (other forward cases are not affected)
-        others = [c for c in result.checks if c.group == "forward" and c.id != check_id]
+    if check_id in ONLY:
+        # the bug shows only in the case built for it (other cases of its group are not affected)
+        others = [c for c in result.checks if c.group == ONLY[check_id] and c.id != check_id]
         assert all(c.status.value == "pass" for c in others), [(c.id, c.message) for c in others if c.status.value != "pass"]
+    if check_id == "backward/second_call":
+        assert checks[check_id].message.startswith("the first backward() is right but the second, on new data")
+        assert checks["backward/same_data_twice"].status.value == "fail"
+        assert all(checks[f"backward/{p}"].status.value == "pass" for p in ("W_xh", "W_hh", "W_hy", "b_h", "b_y"))
+    if variant == "forward/repeat_call#same_length":
+        assert "call 3 is not" in checks[check_id].message
 
 
 def test_two_percent_bias_gradient_error_fails_only_that_parameter(grade_code):

@@ -3,6 +3,8 @@ import json
 
 from conftest import REFERENCE, STARTER, run_cli
 
+from grader.judge.plan import default_plan
+
 CONTRACT_KEYS = {"schema_version", "submission", "status", "score", "max_score", "error", "checks", "diagnoses",
                  "conventions", "stdout", "stderr"}
 CHECK_KEYS = {"id", "group", "status", "points", "max_points", "message"}
@@ -40,15 +42,16 @@ def test_terminal_summary_says_the_starters_one_reason_once_and_the_score_last()
     lines = proc.stdout.strip().splitlines()
     assert lines[-1] == "Score: 0/100"
     marks = [ln for ln in lines if ln.strip().startswith(("PASS", "FAIL", "ERR", "SKIP"))]
-    # The four init checks pass, a line each; the 20 others raised the same NotImplementedError: one line.
-    assert len(marks) == 5 and sum(ln.strip().startswith("PASS") for ln in marks) == 4
-    assert marks[4] == "  ERR   20 checks                     0/100  raised NotImplementedError: forward is not " \
+    # The four init checks pass, a line each; the 23 others raised the same NotImplementedError: one line.
+    assert len(default_plan().checks) == 27 and len(marks) == 5
+    assert sum(ln.strip().startswith("PASS") for ln in marks) == 4
+    assert marks[4] == "  ERR   23 checks                     0/100  raised NotImplementedError: forward is not " \
                        "written yet"
     at = lines.index(marks[4])
-    assert lines[at + 1:at + 4] == ["        forward/* (7); backward/* (8); training/* (2); official/* (3)",
+    assert lines[at + 1:at + 4] == ["        forward/* (7); backward/* (11); training/* (2); official/* (3)",
                                     "        simple_rnn.py, line 35, in forward",
                                     '          raise NotImplementedError("forward is not written yet")']
-    assert lines[-3:-1] == ["  first thing to fix: 20 checks (100 points) raised NotImplementedError: forward is "
+    assert lines[-3:-1] == ["  first thing to fix: 23 checks (100 points) raised NotImplementedError: forward is "
                             "not written yet",
                             '    at simple_rnn.py, line 35, in forward: raise NotImplementedError("forward is not '
                             'written yet")']
@@ -78,4 +81,4 @@ def test_unsupported_file_is_graded_as_bad_file(tmp_path):
     assert proc.returncode == 0
     assert data["status"] == "error" and data["error"]["kind"] == "bad_file"
     assert "unsupported file type '.txt'" in data["error"]["message"]
-    assert all(c["status"] == "skipped" for c in data["checks"]) and len(data["checks"]) == 24
+    assert all(c["status"] == "skipped" for c in data["checks"]) and len(data["checks"]) == len(default_plan().checks)

@@ -11,16 +11,18 @@ import pytest
 
 from conftest import SUBMISSIONS, grade_file
 
-from grader.diagnose import behaviour, fit, mutants, texts
+from grader.diagnose import behaviour, fit, mutants, scales, texts
 from grader.judge import reference
 from grader.judge.results import decode_results
 from grader.judge.plan import default_plan
+from grader.report.html import TITLES
 
 CONTRACT_IDS = {"not_implemented", "loss_mean_over_time", "loss_missing_half", "loss_mean_over_outputs",
                 "only_last_step_loss", "truncated_bptt", "tanh_derivative", "whh_gradient_uses_current_state",
                 "initial_state_aliased", "gradient_ascent", "biases_not_updated", "updates_inside_time_loop",
                 "hidden_state_not_reset", "output_activation", "missing_recurrence", "gradient_clipping",
-                "learning_rate_ignored", "init_changed"}
+                "learning_rate_ignored", "init_changed", "first_step_skipped", "learning_rate_applied_twice",
+                "weight_decay", "gradients_not_reset", "optimizer_not_sgd", "fails_for_some_sizes", "shape_broadcast"}
 CORRECT = sorted(glob.glob(os.path.join(SUBMISSIONS, "correct", "*.py")))
 # wrong/: the shared corpus; combined/: more combinations, so that every id also appears with others.
 WRONG = sorted(glob.glob(os.path.join(SUBMISSIONS, "wrong", "*.py")) +
@@ -47,6 +49,7 @@ def by_id(result) -> dict:
 
 def test_every_id_has_text_and_is_covered_alone_and_combined_in_two_styles():
     assert CONTRACT_IDS <= set(texts.TEXT) and set(texts.ORDER) == set(texts.TEXT)
+    assert set(texts.TEXT) <= set(TITLES)  # every id has a heading in the HTML report
     entries = [ids_and_style(p) for p in WRONG]
     for mid in sorted(CONTRACT_IDS):
         alone = {style for ids, style in entries if ids == [mid]}
@@ -135,8 +138,9 @@ def test_unknown_backward_error_names_the_parameter_and_factor(grade_code):
 
 def test_updates_that_never_happen_are_named(grade_code):
     untouched = BASE[:BASE.index("    def backward")] + "    def backward(self, x, y, learning_rate):\n        pass\n"
-    d = by_id(grade_code(untouched))
-    assert set(d) == {"backward_mismatch"} and "backward changes no parameter at all" in d["backward_mismatch"].message
+    d = by_id(grade_code(untouched))  # forward written, backward's body `pass`: backward is named, not forward
+    assert set(d) == {"not_implemented"} and d["not_implemented"].message.startswith("backward is not written yet")
+    assert "the arrays the instance holds" in d["not_implemented"].message  # or it updates copies
     weights_stuck = BASE.replace("self.W_xh -= learning_rate * dW_xh", "pass").replace(
         "self.W_hh -= learning_rate * dW_hh", "pass")
     d = by_id(grade_code(weights_stuck))
@@ -188,7 +192,12 @@ def test_each_structural_flag_changes_the_update():
     args = (p.meta["params"], p.meta["x"], p.meta["y"], p.meta["lr"])
     ref = mutants.update(*args)
     for name in fit.STRUCTURAL:
-        changed = mutants.update(*args, fit._mutant_of(mutants.Mutant(), (name,)))
+        if name.startswith("weight_decay:"):  # fitted as a coefficient on top of the mutant's update
+            run = behaviour.BackwardRun("p", p.meta["params"], p.meta["x"], p.meta["y"], p.meta["lr"], {}, 1e-13)
+            term = fit._decay_term(run, (name,))
+            assert np.any(term["W_xh"]) and np.any(term["b_h"]) == (name == "weight_decay:all"), name
+            continue
+        changed = mutants.update(*args, fit.mutant_of(mutants.Mutant(), (name,)))
         assert max(np.max(np.abs(changed[k] - ref[k])) for k in ref) > 1e-4, name
 
 
@@ -196,8 +205,8 @@ def test_scale_flags_follow_t_o_and_lr():
     runs = [behaviour.BackwardRun(f"p{t}{o}{lr}", {}, np.zeros((t, 1)), np.zeros((t, o)), lr, {}, 1e-13)
             for t, o, lr in ((6, 1, 0.01), (5, 3, 0.01), (5, 2, 0.1), (1, 2, 0.05))]
     factors = {r.probe: -2 / r.t for r in runs}
-    assert fit._scale_flags(runs, factors)[0] == ("loss_mean_over_time", "loss_missing_half", "gradient_ascent")
+    assert scales.scale_flags(runs, factors)[0] == ("loss_mean_over_time", "loss_missing_half", "gradient_ascent")
     factors = {r.probe: 0.01 / r.lr / r.o for r in runs}
-    assert fit._scale_flags(runs, factors) == (("loss_mean_over_outputs", "learning_rate_ignored"), 0.01)
-    assert fit._scale_flags(runs, {r.probe: 1.0 for r in runs}) == ((), 1.0)
-    assert fit._scale_flags(runs, {r.probe: 0.37 * r.t for r in runs}) is None
+    assert scales.scale_flags(runs, factors) == (("loss_mean_over_outputs", "learning_rate_ignored"), 0.01)
+    assert scales.scale_flags(runs, {r.probe: 1.0 for r in runs}) == ((), 1.0)
+    assert scales.scale_flags(runs, {r.probe: 0.37 * r.t for r in runs}) is None

@@ -79,3 +79,33 @@ def test_unreadable_notebooks_are_bad_files(tmp_path):
     path = write_nb(tmp_path / "prose.ipynb", "md:# only words")
     result = grade_file(path)
     assert result.error.kind == "bad_file" and "has no code cells" in result.error.message
+
+
+def test_plotting_imports_are_replaced_by_no_ops_and_said_so(tmp_path):
+    head, cls = split_reference()
+    plots = ("import matplotlib.pyplot as plt\nimport seaborn as sns\nfrom IPython.display import display, "
+             "clear_output\n%matplotlib inline")
+    demo = ("rnn = SimpleRNN(1, 4, 1)\nx = np.linspace(0, 1, 6).reshape(-1, 1)\nlosses = []\nfor _ in range(3):\n"
+            "    losses.append(float(np.sum((rnn.forward(x).reshape(-1, 1) - x) ** 2)))\n"
+            "    rnn.backward(x, x, 0.1)\n"
+            "fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8, 3))\nax1.plot(losses)\nsns.lineplot(x=range(3), y=losses)\n"
+            "with plt.style.context('ggplot'):\n    plt.title(f'loss {losses[-1]:.3f}')\nplt.show()\n"
+            "clear_output(wait=True)\ndisplay(fig)")
+    path = write_nb(tmp_path / "plots.ipynb", plots, head, cls, demo)
+    result = grade_file(path)
+    assert result.status == "graded" and result.score == 100, result.error
+    notes = [w for w in result.warnings if "not available while grading" in w]
+    assert len(notes) == 1 and "IPython, matplotlib, seaborn are" in notes[0] and "no-ops" in notes[0]
+    plain = grade_file(write_nb(tmp_path / "plain.ipynb", head, cls))  # the positive control: no plotting, no note
+    assert plain.score == 100 and not any("not available while grading" in w for w in plain.warnings)
+
+
+def test_a_failing_cell_names_its_place_once(tmp_path):
+    head, cls = split_reference()
+    path = write_nb(tmp_path / "nb.ipynb", head + cls, "import missing_module_xyz", "def f(:\n    pass")
+    result = grade_file(path)
+    assert result.status == "graded" and result.score == 100
+    where = [w for w in result.warnings if w.startswith(("cell 2", "cell 3"))]
+    assert any(w.startswith("cell 2, line 1: imports `missing_module_xyz`") for w in where), where
+    assert any(w.startswith("cell 3, line 1: SyntaxError") for w in where), where
+    assert all(w.count("cell 2, line 1") + w.count("cell 3, line 1") == 1 for w in where), where

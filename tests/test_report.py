@@ -233,13 +233,13 @@ def test_the_starters_one_reason_is_said_once_at_the_top_and_every_check_kept_be
     s = parse(html)
     assert "glance" in s.ids and s.classes.get("li.pass") == 4 and s.classes.get("li.error") == 1
     glance = html[html.index('id="glance"'):html.index("</section>", html.index('id="glance"'))]
-    assert '<span class="cid">20 checks</span> <span class="pts">0/100</span>' in glance
+    assert '<span class="cid">23 checks</span> <span class="pts">0/100</span>' in glance
     assert "raised NotImplementedError: forward is not written yet" in glance
-    assert "forward/* (7); backward/* (8); training/* (2); official/* (3)" in glance
+    assert "forward/* (7); backward/* (11); training/* (2); official/* (3)" in glance
     assert '<span class="ln">35</span><span class="src">raise NotImplementedError(&#34;forward is not written ' \
            'yet&#34;)</span>' in glance
-    assert s.classes.get("details.check") == 24  # the per-check detail stays
-    assert "First thing to fix:" in html and "20 checks (100 points) raised NotImplementedError" in html
+    assert s.classes.get("details.check") == 27  # the per-check detail stays
+    assert "First thing to fix:" in html and "23 checks (100 points) raised NotImplementedError" in html
 
 
 def test_a_syntax_error_keeps_its_line_and_caret_in_a_code_block(grade_code):

@@ -20,7 +20,9 @@ CONVENTION = {
     "backward_reruns_forward": "backward runs forward itself",
     "backward_uses_cache_raises_without_forward": "backward uses the states cached by forward",
     "backward_returns_loss": "backward returns a", "float32": "parameters in float32",
-    "rebinds_params": "backward rebinds the parameters",
+    "rebinds_params": "backward rebinds the parameters", "squeezed": "an array with its size-1 axes squeezed out",
+    "list_of_floats": "a list of Python floats", "nested_lists": "nested Python lists (T × O)",
+    "pair_outputs_cache": "a pair (outputs, cache dict)", "cached_views": "views or transposes cached in __init__",
 }
 
 # Where each misconception must cost points: one of these groups has a check that does not pass.
@@ -32,7 +34,9 @@ GROUPS = {
     "gradient_ascent": {"backward"}, "biases_not_updated": {"backward"}, "updates_inside_time_loop": {"backward"},
     "hidden_state_not_reset": {"forward"}, "output_activation": {"forward"}, "missing_recurrence": {"forward"},
     "gradient_clipping": {"official", "backward"}, "learning_rate_ignored": {"backward"},
-    "init_changed": {"official"},
+    "init_changed": {"official"}, "first_step_skipped": {"backward"}, "learning_rate_applied_twice": {"backward"},
+    "weight_decay": {"backward"}, "gradients_not_reset": {"backward"}, "optimizer_not_sgd": {"backward"},
+    "fails_for_some_sizes": {"backward"}, "shape_broadcast": {"forward"},
 }
 
 

@@ -64,16 +64,16 @@ def test_hostile_messages_class_names_and_file_name_are_shown_escaped(hostile):
     lines = out.splitlines()
     assert lines[0] == f"Grading {SHOWN_NAME}"
     raised = _line_number(hostile, "raise ValueError(TITLE")
-    at = lines.index(f"  ERR   2 checks                        0/8  raised ValueError: {SHOWN_MESSAGE}")
+    at = lines.index(f"  ERR   2 checks                        0/7  raised ValueError: {SHOWN_MESSAGE}")
     assert lines[at + 1:at + 4] == [
-        "        forward/single_step (1 of 7); backward/single_step (1 of 8)",
+        "        forward/single_step (1 of 7); backward/single_step (1 of 11)",
         f"        {SHOWN_NAME}, line {raised}, in _hostile_forward",
         r'          raise ValueError(TITLE + CLIPBOARD + FAKE_SCORE + "\x9b2J\r")']
     # A name the learner chose (a class's) reaches the grader as printable ASCII only (run/wire.py): ESC is a "?".
     assert r"  ERR   forward/long_sequence           0/4  forward() (sizes I, H, O = (2, 6, 2)) raised " \
            r"Evil?[2J: class named to clear the screen" in lines
     # The fake score is inside a line, escaped; the one score line is the grader's, the last line.
-    assert [ln for ln in lines if ln.lstrip().startswith("Score")] == ["Score: 88/100"] == lines[-1:]
+    assert [ln for ln in lines if ln.lstrip().startswith("Score")] == ["Score: 89/100"] == lines[-1:]
     # The JSON keeps what the learner's code said, byte for byte: only what a terminal shows is escaped.
     data = json.loads((hostile.parent / "r.json").read_text())
     check = next(c for c in data["checks"] if c["id"] == "forward/single_step")
@@ -105,7 +105,7 @@ def run_on_a_tty(*args: str) -> str:
 def test_on_a_tty_the_grader_colours_and_the_learner_does_not(hostile):
     out = run_on_a_tty(str(hostile))
     assert "\x1b[32mPASS\x1b[0m" in out and "\x1b[35mERR \x1b[0m" in out  # the positive control: colour is on
-    assert out.splitlines()[-1] == "\x1b[1mScore: 88/100\x1b[0m"
+    assert out.splitlines()[-1] == "\x1b[1mScore: 89/100\x1b[0m"
     plain = GRADER_SGR.sub("", out)
     assert not OBEYED.search(plain), OBEYED.search(plain)
     assert SHOWN_MESSAGE in plain
@@ -118,7 +118,7 @@ def test_gradescope_log_is_escaped(hostile, tmp_path):
     proc = run_cli("gradescope", "--submission", str(folder), "--results", str(tmp_path / "results"))
     assert proc.returncode == 0, proc.stderr
     assert not OBEYED.search(proc.stdout)
-    assert SHOWN_MESSAGE in proc.stdout and proc.stdout.splitlines()[-1] == "Score: 88/100"
+    assert SHOWN_MESSAGE in proc.stdout and proc.stdout.splitlines()[-1] == "Score: 89/100"
 
 
 def test_syntax_error_keeps_its_caret_under_the_escaped_code(grade_code):

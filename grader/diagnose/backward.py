@@ -8,26 +8,37 @@ import numpy as np
 
 from grader.diagnose import mutants
 from grader.diagnose.behaviour import FIT_TOL, BackwardRun, rel_err
+from grader.diagnose.calls import adaptive_step, kept_between_calls
 from grader.diagnose.experiments import Clipping, find_clipping, learning_rate_pair, never_updated
-from grader.diagnose.fit import explain_updates, scale_only
+from grader.diagnose.fit import explain_updates
+from grader.diagnose.scales import scale_only
 from grader.diagnose.mutants import Mutant
 from grader.diagnose.texts import make, nice
 from grader.judge.plan import PARAMS
 from grader.result import Diagnosis
 
 
-def diagnose_backward(runs: list[BackwardRun], forward_model: Mutant | None, leaks: bool) -> list[Diagnosis]:
+def diagnose_backward(runs: list[BackwardRun], pairs: list[tuple[BackwardRun, BackwardRun]],
+                      forward_model: Mutant | None, leaks: bool) -> list[Diagnosis]:
+    """What the first calls of every backward probe show (`runs`), then what their second calls add (`pairs`,
+    read only when the state does not leak between forward calls: that alone changes a second call)."""
     if not runs:
         return []
     reference = {r.probe: mutants.update(r.params, r.x, r.y, r.lr) for r in runs}
+    across = [] if leaks else pairs
     if all(_close(r.update, reference[r.probe], r) for r in runs):
-        return []
+        return kept_between_calls(across, lambda first, second: mutants.update(second.params, second.x, second.y,
+                                                                                 second.lr))
     found, base = [], forward_model or Mutant()
     frozen = never_updated(runs, reference)
     if len(frozen) == len(PARAMS):
         return [make("backward_mismatch", {"never_updated": frozen},
-                     summary="backward changes no parameter at all (is it written yet? do the updates reach the "
-                             "arrays the instance holds, rather than copies?)")]
+                     summary="backward changes no parameter at all (do the updates reach the arrays the instance "
+                             "holds, rather than copies?)")]
+    adaptive = adaptive_step(runs, reference, across, lambda r: {k: v / -r.lr for k, v in mutants.update(
+        r.params, r.x, r.y, r.lr).items()})
+    if adaptive:
+        return [adaptive]
     # A weight that never moves is a mistake of its own, unless forward doesn't use it (W_hh without recurrence).
     stuck = [k for k in frozen if not k.startswith("b_") and not (k == "W_hh" and base.missing_recurrence)]
     if frozen:
@@ -40,6 +51,7 @@ def diagnose_backward(runs: list[BackwardRun], forward_model: Mutant | None, lea
                 them="them" if len(biases) > 1 else "it"))
     clip = find_clipping(runs, reference)
     found += learning_rate_pair(runs, clip)
+    predict = None
     if forward_model is None:
         found.append(_backward_mismatch(runs, reference, clip))
     else:
@@ -47,7 +59,10 @@ def diagnose_backward(runs: list[BackwardRun], forward_model: Mutant | None, lea
         if explanation is None:
             found += scale_only(runs, reference, clip) + [_backward_mismatch(runs, reference, clip)]
         else:
-            found += explanation
+            found += explanation.found
+            fit = explanation.fit
+            predict = (lambda first, second: fit.predict(second, base, fit.factors.get(first.probe, 0.0),
+                                                         fit.decay.get(first.probe, 0.0)))
             if stuck:
                 found.append(make("backward_mismatch", {"never_updated": stuck},
                                   summary=f"{', '.join(stuck)} never change{'s' if len(stuck) == 1 else ''} in "
@@ -57,8 +72,8 @@ def diagnose_backward(runs: list[BackwardRun], forward_model: Mutant | None, lea
         fixed = [d.evidence.get("as_if_learning_rate") for d in found if d.id == "learning_rate_ignored"]
         if fixed and fixed[-1]:
             clip.limit = nice(clip.top / fixed[-1])
-        found.append(make("gradient_clipping", clip.evidence(), limit=clip.limit))
-    return found
+        found.append(make("gradient_clipping", clip.evidence(), how=f"clipped entry by entry to ±{clip.limit:g}"))
+    return found + kept_between_calls(across, predict)
 
 
 def _close(got: dict[str, np.ndarray], want: dict[str, np.ndarray], run: BackwardRun) -> bool:

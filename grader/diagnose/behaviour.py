@@ -89,22 +89,38 @@ def forward_runs(plan: Plan, learner: dict[str, list[Op]]) -> list[ForwardRun]:
 
 
 def backward_runs(plan: Plan, learner: dict[str, list[Op]]) -> list[BackwardRun]:
-    """Every probe that injects weights, runs forward then backward once: backward/* and diagnose/*. Hidden cases
-    are left out, so that no evidence tells their numbers."""
-    runs = []
+    """The first backward() of every probe that injects weights and runs forward then backward: backward/* and
+    diagnose/*. Hidden cases are left out, so that no evidence tells their numbers."""
+    return [first for first, _ in _calls(plan, learner, 4)]
+
+
+def second_calls(plan: Plan, learner: dict[str, list[Op]]) -> list[tuple[BackwardRun, BackwardRun]]:
+    """(first call, second call) of the probes that inject the weights and call forward + backward twice on one
+    instance."""
+    return [(first, second) for first, second in _calls(plan, learner, 7) if second is not None]
+
+
+def _calls(plan: Plan, learner: dict[str, list[Op]], upto: int) -> list[tuple[BackwardRun, BackwardRun | None]]:
+    out = []
     for p in plan.probes:
         ops = learner.get(p.name, [])
-        if p.name.startswith("hidden"):
+        kinds = [o["op"] for o in p.ops]
+        if p.name.startswith("hidden") or kinds[:4] != ["new", "set", "forward", "backward"] or \
+                not all_ok(ops, upto) or (upto > 4 and kinds[4:7] != ["set", "forward", "backward"]):
             continue
-        if [o["op"] for o in p.ops] != ["new", "set", "forward", "backward"] or not all_ok(ops, 4):
+        # Each call runs from the weights set right before it (read back) to those after its backward.
+        # A "before" read-back counts only when it is what the grader injected.
+        states = [injected_params(ops[i].value, p.meta["params"], p.meta["sizes"]) if k % 2 == 0
+                  else read_params(ops[i].value, p.meta["sizes"])
+                  for k, i in enumerate((1, 3) if upto == 4 else (1, 3, 4, 6))]
+        if any(v is None for v in states):
             continue
-        before = injected_params(ops[1].value, p.meta["params"], p.meta["sizes"])
-        after = read_params(ops[3].value, p.meta["sizes"])
-        if before is None or after is None:
-            continue
-        runs.append(BackwardRun(p.name, before, p.meta["x"], p.meta["y"], p.meta["lr"],
-                                {k: after[k] - before[k] for k in PARAMS}, rtol=rounding(ops[1].value) * 1e3))
-    return runs
+        rtol = rounding(ops[1].value) * 1e3
+        runs = [BackwardRun(p.name if k == 0 else f"{p.name} (second call)", states[2 * k], *p.meta["calls"][k],
+                            p.meta["lr"], {n: states[2 * k + 1][n] - states[2 * k][n] for n in PARAMS}, rtol=rtol)
+                for k in range(len(states) // 2)]
+        out.append((runs[0], runs[1] if len(runs) > 1 else None))
+    return out
 
 
 def rounding(value: dict[str, Any]) -> float:

@@ -30,13 +30,15 @@ def own_gradient(plan: Plan, learner: dict[str, list[Op]]) -> dict[str, Any] | N
     p, ops = plan.probe(name), learner[name]
     (_, h, o), y, eps = p.meta["sizes"], p.meta["y"], p.meta["eps"]
     losses = []
-    for op in ops[2:len(p.meta["entries"]) * 6:3]:
-        got = conventions.read_outputs(op.value.get("value"), t=len(y), o=o, h=h).array
+    for value in ops[4].value.get("values", []):
+        got = conventions.read_outputs(value, t=len(y), o=o, h=h).array
         if got is None:
             return None
         losses.append(0.5 * float(np.sum((got - y) ** 2)))
-    before = injected_params(ops[-3].value, p.meta["params"], p.meta["sizes"])
-    after = read_params(ops[-1].value, p.meta["sizes"])
+    if len(losses) != 2 * len(p.meta["entries"]):
+        return None
+    before = injected_params(ops[1].value, p.meta["params"], p.meta["sizes"])
+    after = read_params(ops[3].value, p.meta["sizes"])
     if before is None or after is None:
         return None
     fd = {k: np.zeros(v.shape) for k, v in before.items()}
@@ -46,41 +48,53 @@ def own_gradient(plan: Plan, learner: dict[str, list[Op]]) -> dict[str, Any] | N
     top = max(float(np.max(np.abs(v))) for v in fd.values())
     errors = {k: float(np.max(np.abs(implied[k] - fd[k]))) / max(float(np.max(np.abs(fd[k]))), 0.01 * top, 1e-12)
               for k in PARAMS}
-    return {"consistent": max(errors.values()) <= OWN_GRADIENT_TOL, "relative_error": errors}
+    return {"consistent": max(errors.values()) <= OWN_GRADIENT_TOL, "relative_error": errors,
+            "case": f"T = {len(y)}, sizes (I, H, O) = {p.meta['sizes']}"}
 
 
-def with_own_gradient(found: list[Diagnosis], own: dict[str, Any] | None) -> list[Diagnosis]:
-    """The mismatch diagnoses, told whether backward is the gradient of the learner's own forward."""
+def with_own_gradient(found: list[Diagnosis], own: dict[str, Any] | None, forward_right: bool) -> list[Diagnosis]:
+    """The mismatch diagnoses, told whether backward is the gradient of the learner's own forward (never to look
+    at the forward pass when every forward check passed)."""
     if own is None:
         return found
     out = []
     for d in found:
-        note = OWN_GRADIENT_NOTES.get((d.id, own["consistent"]))
+        note = OWN_GRADIENT_NOTES.get((d.id, own["consistent"], "forward right") if forward_right else (),
+                                      OWN_GRADIENT_NOTES.get((d.id, own["consistent"])))
         if note:
             error = f"{100 * max(own['relative_error'].values()):.3g} %"
-            d = Diagnosis(d.id, d.message + note.format(error=error), d.hint,
+            d = Diagnosis(d.id, d.message + note.format(error=error, case=own["case"]), d.hint,
                           {**d.evidence, "gradient_of_own_forward": clean(own)})
         out.append(d)
     return out
 
 
-def not_implemented(learner: dict[str, list[Op]]) -> bool:
-    """forward raises NotImplementedError or returns None, and backward raises it or changes nothing."""
+def not_implemented(plan: Plan, learner: dict[str, list[Op]]) -> str:
+    """Which method is still the starter's: "both", "forward" (it raises NotImplementedError or returns None),
+    "backward" (it raises NotImplementedError or changes no parameter, alone and after forward, in every case), or
+    "" (both are written)."""
     fwd = learner.get("forward/basic", [])
     if len(fwd) < 3 or fwd[2].status not in ("ok", "error"):
-        return False
+        return ""
     forward_missing = (fwd[2].status == "error" and fwd[2].error.get("type") == "NotImplementedError") or \
         (fwd[2].status == "ok" and fwd[2].value.get("value") is None)
-    alone = learner.get("conventions/backward_alone", [])
-    if len(alone) < 3:
-        return False
-    if alone[2].status == "error":
-        backward_missing = alone[2].error.get("type") == "NotImplementedError"
-    elif alone[2].status == "ok":
-        backward_missing = _unchanged(alone[1].value.get("params", {}), alone[2].value.get("params", {}))
-    else:
-        backward_missing = False
-    return forward_missing and backward_missing
+    calls = [(learner.get("conventions/backward_alone", []), 1, 2)]
+    calls += [(learner.get(p.name, []), 1, [o["op"] for o in p.ops].index("backward")) for p in plan.probes
+              if p.name.startswith("backward/")]
+    backward_missing = all(len(ops) > i and _missing(ops[s], ops[i]) for ops, s, i in calls) and \
+        any(len(ops) > i and ops[i].status in ("ok", "error") for ops, _, i in calls)
+    return {(True, True): "both", (True, False): "forward", (False, True): "backward"}.get(
+        (forward_missing, backward_missing), "")
+
+
+def _missing(before: Op, call: Op) -> bool:
+    """A backward call that raised NotImplementedError, or returned with every parameter as it was set (a call
+    that never ran, after an earlier failure, says nothing either way)."""
+    if call.status == "error":
+        return call.error.get("type") == "NotImplementedError"
+    if call.status == "ok":
+        return before.status == "ok" and _unchanged(before.value.get("params", {}), call.value.get("params", {}))
+    return True
 
 
 def _unchanged(before: dict[str, Any], after: dict[str, Any]) -> bool:
@@ -162,33 +176,46 @@ class Clipping:
 
 
 def find_clipping(runs: list[BackwardRun], reference: dict[str, dict]) -> Clipping | None:
-    """Several entries of an update at exactly the same largest magnitude, where the reference goes beyond it.
-    Random data never produces such ties; a clip to ±k does. Entries at the limit are then masked elsewhere."""
+    """Several entries of an update at exactly the same largest magnitude, where the reference's gradient goes
+    beyond it at those very entries, and no run of the learner's going beyond that limit. Random data never
+    produces such ties; a clip to ±k does (a sum over the wrong axis, which makes all entries equal, does not
+    pass: the reference is not beyond it there, and other runs go beyond it). Entries at the limit are then
+    masked elsewhere."""
     found = None
     for r in sorted(runs, key=lambda r: -max(float(np.max(np.abs(u))) for u in reference[r.probe].values()) / r.lr):
         piled = {}
         for k, u in r.update.items():
             top = float(np.max(np.abs(u)))
-            n = int(np.sum(np.abs(u) >= top * (1 - r.rtol)))
-            if top > 0 and n >= 2 and float(np.max(np.abs(reference[r.probe][k]))) > top * 1.01:
-                piled[k] = (top, n)
+            if top > 0 and int(np.sum(_tied(u, top, r.rtol))) >= 2 and _beyond(reference[r.probe][k], u, top, r):
+                piled[k] = top
         if piled:
-            top = max(t for t, _ in piled.values())
+            top = max(piled.values())
             # A parameter with a single entry beyond the limit (b_y with few outputs) is clipped all the same.
-            at = {k: int(np.sum(np.abs(u) >= top * (1 - r.rtol))) for k, u in r.update.items()
-                  if abs(float(np.max(np.abs(u))) - top) <= top * r.rtol
-                  and float(np.max(np.abs(reference[r.probe][k]))) > top * 1.01}
+            at = {k: int(np.sum(_tied(u, top, r.rtol))) for k, u in r.update.items()
+                  if abs(float(np.max(np.abs(u))) - top) <= top * r.rtol and _beyond(reference[r.probe][k], u, top, r)}
             found = Clipping(nice(top / r.lr), top, tuple(k for k in PARAMS if k in at), at, r.probe,
                              {k: float(np.max(np.abs(reference[r.probe][k]))) / r.lr for k in at})
             break
     if found is None:
         return None
     for r in runs:
-        # At the limit in this run's own units, whether the learner scales by its lr or not.
+        # At the limit in this run's own units, whether the learner scales by its lr or not; never beyond it.
         levels = [found.limit * r.lr, max(float(np.max(np.abs(r.update[k]))) for k in found.params)]
+        if max(float(np.max(np.abs(r.update[k]))) for k in found.params) > max(found.limit * r.lr, found.top) * 1.01:
+            return None
         found.masks[r.probe] = {k: np.any([np.abs(r.update[k]) >= lv * (1 - 1e-3) for lv in levels], axis=0)
                                 for k in found.params}
     return found
+
+
+def _tied(update: np.ndarray, top: float, rtol: float) -> np.ndarray:
+    return np.abs(update) >= top * (1 - rtol)
+
+
+def _beyond(reference: np.ndarray, update: np.ndarray, top: float, run: BackwardRun) -> bool:
+    """Whether the reference's update goes beyond `top` at most of the entries tied there."""
+    tied = _tied(update, top, run.rtol)
+    return bool(tied.any()) and float(np.mean(np.abs(reference[tied]) > top * 1.01)) > 0.5
 
 
 def learning_rate_pair(runs: list[BackwardRun], clip: Clipping | None) -> list[Diagnosis]:

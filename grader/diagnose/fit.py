@@ -1,10 +1,12 @@
 """The backward mutant fit: the smallest set of structural misconceptions whose update has the learner's shape (up
-to one factor per probe), then the scale misconceptions that explain how that factor varies with T, O and lr."""
+to one factor per probe), then the scale misconceptions that explain how that factor varies with T, O and lr
+(scales.py). Two structural misconceptions carry a number that is fitted too: the window of a truncated BPTT and
+the coefficient of a weight decay."""
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
-from typing import Any, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -12,59 +14,147 @@ from grader.diagnose import mutants
 from grader.diagnose.behaviour import FIT_TOL, BackwardRun
 from grader.diagnose.experiments import Clipping, flat
 from grader.diagnose.mutants import Mutant
-from grader.diagnose.texts import TANH_VARIANTS, TEXT, make, nice
+from grader.diagnose.scales import norm_clipping, scale_diagnoses, scale_flags
+from grader.diagnose.texts import TANH_VARIANTS, TEXT, make, truncation_text
 from grader.judge.plan import PARAMS
 from grader.result import Diagnosis
 
 # Switched on one at a time (and in pairs, triples) to explain the shape of an update.
-STRUCTURAL = ("only_last_step_loss", "truncated_bptt", "whh_gradient_uses_current_state", "initial_state_aliased",
-              "updates_inside_time_loop") + tuple(f"tanh_derivative:{v}" for v in mutants.TANH_DERIVATIVES)
-
-
-SCALES = ("loss_mean_over_time", "loss_missing_half", "loss_mean_over_outputs", "gradient_ascent",
-          "learning_rate_ignored")
+STRUCTURAL = ("only_last_step_loss", "truncated_bptt", "first_step_skipped", "whh_gradient_uses_current_state",
+              "initial_state_aliased", "updates_inside_time_loop", "weight_decay:weights", "weight_decay:all") + \
+    tuple(f"tanh_derivative:{v}" for v in mutants.TANH_DERIVATIVES)
+DECAYED = {"weights": ("W_xh", "W_hh", "W_hy"), "all": PARAMS}
 
 
 @dataclass
-class _Fit:
+class Fit:
     names: tuple[str, ...]
     factors: dict[str, float]      # per probe: learner update ≈ factor × mutant update (lr as given, loss scale 1)
     residual: float                # worst relative misfit over probes and parameters
+    window: int = 0                # truncated_bptt: the window that fits best
+    decay: dict[str, float] = field(default_factory=dict)   # weight_decay: the coefficient λ per probe
+    units: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)  # the model's update at loss scale 1
+
+    def mutant(self, base: Mutant) -> Mutant:
+        m = mutant_of(base, self.names)
+        return m.with_(truncated_bptt=self.window) if m.truncated_bptt else m
+
+    def predict(self, run: BackwardRun, base: Mutant, factor: float, decay: float) -> dict[str, np.ndarray]:
+        """This model's update on another run (a second call), at the given factor and decay coefficient."""
+        unit = mutants.update(run.params, run.x, run.y, run.lr, self.mutant(base))
+        term = _decay_term(run, self.names)
+        return {k: factor * unit[k] + decay * term[k] for k in PARAMS}
 
 
-def _mutant_of(base: Mutant, names: tuple[str, ...]) -> Mutant:
-    """base with `names` switched on: "flag" or "field:value"."""
+@dataclass(frozen=True)
+class Explanation:
+    found: list[Diagnosis]
+    fit: Fit
+
+
+def mutant_of(base: Mutant, names: tuple[str, ...]) -> Mutant:
+    """base with `names` switched on: "flag" or "field:value" (a weight decay is fitted here, not in the mutant)."""
     changes: dict[str, Any] = {}
     for n in names:
         key, _, value = n.partition(":")
-        changes[key] = value or True
+        if key != "weight_decay":
+            changes[key] = value or True
     return base.with_(**changes)
 
 
+def _decay_term(run: BackwardRun, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The update an extra λ·p in the gradient adds at λ = 1 (−lr·p for the decayed parameters)."""
+    kind = next((n.partition(":")[2] for n in names if n.startswith("weight_decay:")), "")
+    decayed = DECAYED.get(kind, ())
+    return {k: -run.lr * run.params[k] if k in decayed else np.zeros_like(run.params[k]) for k in PARAMS}
+
+
 def _fit(runs: list[BackwardRun], base: Mutant, names: tuple[str, ...], clip: Clipping | None,
-         give_up_above: float = float("inf")) -> _Fit:
-    """How well `names` (on top of `base`) explains every run, one free factor per run. Stops early, with an
-    infinite residual, once a run misfits by more than give_up_above (the search only needs yes or no)."""
-    m = _mutant_of(base, names)
-    factors, worst = {}, 0.0
+         give_up_above: float = float("inf")) -> Fit:
+    """How well `names` (on top of `base`) explains every run, one free factor per run (and a decay coefficient
+    with a weight decay). Stops early, with an infinite residual, once a run misfits by more than give_up_above
+    (the search only needs yes or no)."""
+    m = mutant_of(base, names)
     live = tuple(k for k in PARAMS if k not in m.frozen)
+    decays = any(n.startswith("weight_decay:") for n in names)
+    if m.truncated_bptt and not m.updates_inside_time_loop:
+        return _fit_window(runs, m, names, clip, live, give_up_above)
+    out = Fit(names, {}, 0.0)
     for r in runs:
-        def refit(c: float) -> float:
-            """The factor that best maps the mutant's update at loss scale c onto the learner's."""
-            a = flat(r, mutants.update(r.params, r.x, r.y, r.lr, m, scale=c), clip, live)
-            b = flat(r, r.update, clip, live)
-            return c * float(a @ b / (a @ a)) if a @ a else c
-        c = refit(1.0)
-        if m.updates_inside_time_loop:  # the update depends on its own step size: solve refit(c) = c
-            c = _fixed_point(refit, 1.0, c)
-        factors[r.probe] = c
-        worst = max(worst, _misfit(r, mutants.update(r.params, r.x, r.y, r.lr, m, scale=c), clip, live))
-        if worst > give_up_above:
-            return _Fit(names, factors, float("inf"))
-    return _Fit(names, factors, worst)
+        if m.updates_inside_time_loop:
+            if decays:
+                return Fit(names, {}, float("inf"))
+            c, d = _inside_loop_factor(r, m, clip, live), 0.0
+            model = mutants.update(r.params, r.x, r.y, r.lr, m, scale=c)
+            unit = {k: v / c for k, v in model.items()} if c else model  # nearly: it is not linear in c
+        else:
+            unit = mutants.update(r.params, r.x, r.y, r.lr, m)
+            (c, d), model = _linear(r, unit, _decay_term(r, names) if decays else None, clip, live)
+        out.factors[r.probe], out.units[r.probe] = c, unit
+        if decays:
+            out.decay[r.probe] = d
+        out.residual = max(out.residual, _misfit(r, model, clip, live))
+        if out.residual > give_up_above:
+            return Fit(names, out.factors, float("inf"))
+    return out
 
 
-def _fixed_point(g, c0: float, c1: float, rounds: int = 12) -> float:
+def _linear(r: BackwardRun, unit: dict[str, np.ndarray], term: dict[str, np.ndarray] | None, clip: Clipping | None,
+            live: tuple[str, ...]) -> tuple[tuple[float, float], dict[str, np.ndarray]]:
+    """Least squares of the learner's update on c · unit (+ d · term): ((c, d), the model's update). c is 0 when
+    the model's update is zero (the learner's is then compared with zero)."""
+    a, b = flat(r, unit, clip, live), flat(r, r.update, clip, live)
+    if term is None:
+        c = float(a @ b / (a @ a)) if a @ a else 0.0
+        return (c, 0.0), {k: c * unit[k] for k in PARAMS}
+    p = flat(r, term, clip, live)
+    (c, d), *_ = np.linalg.lstsq(np.stack([a, p], axis=1), b, rcond=None)
+    return (float(c), float(d)), {k: c * unit[k] + d * term[k] for k in PARAMS}
+
+
+def _inside_loop_factor(r: BackwardRun, m: Mutant, clip: Clipping | None, live: tuple[str, ...]) -> float:
+    """The update depends on its own step size: solve refit(c) = c."""
+    def refit(c: float) -> float:
+        """The factor that best maps the mutant's update at loss scale c onto the learner's."""
+        a = flat(r, mutants.update(r.params, r.x, r.y, r.lr, m, scale=c), clip, live)
+        b = flat(r, r.update, clip, live)
+        return c * float(a @ b / (a @ a)) if a @ a else c
+    return _fixed_point(refit, 1.0, refit(1.0))
+
+
+def _fit_window(runs: list[BackwardRun], m: Mutant, names: tuple[str, ...], clip: Clipping | None,
+                live: tuple[str, ...], give_up_above: float) -> Fit:
+    """A truncated BPTT: the window k (1 ≤ k < the longest T) that fits every run best. A run with T ≤ k gets the
+    full update, so each (run, min(k, T)) is fitted once; the split by lag (mutants.lag_updates) is computed at
+    most once per run."""
+    decays = any(n.startswith("weight_decay:") for n in names)
+    lags: dict[str, list[dict[str, np.ndarray]]] = {}  # computed when a run is first needed: most windows fail early
+    fitted: dict[tuple[str, int], tuple[float, float, float, dict]] = {}
+
+    def one(r: BackwardRun, w: int) -> tuple[float, float, float, dict]:
+        if (r.probe, w) not in fitted:
+            if r.probe not in lags:
+                lags[r.probe] = mutants.lag_updates(r.params, r.x, r.y, r.lr, m)
+            unit = mutants.window(lags[r.probe], w)
+            (c, d), model = _linear(r, unit, _decay_term(r, names) if decays else None, clip, live)
+            fitted[r.probe, w] = (c, d, _misfit(r, model, clip, live), unit)
+        return fitted[r.probe, w]
+
+    best = Fit(names, {}, float("inf"))
+    for k in range(1, max(r.t for r in runs)):
+        worst, bound = 0.0, min(give_up_above, best.residual)
+        for r in runs:
+            worst = max(worst, one(r, min(k, r.t))[2])
+            if worst > bound:
+                break
+        if worst < best.residual and worst <= give_up_above:
+            rows = {r.probe: one(r, min(k, r.t)) for r in runs}
+            best = Fit(names, {p: v[0] for p, v in rows.items()}, worst, k,
+                       {p: v[1] for p, v in rows.items()} if decays else {}, {p: v[3] for p, v in rows.items()})
+    return best
+
+
+def _fixed_point(g: Callable[[float], float], c0: float, c1: float, rounds: int = 12) -> float:
     """Secant steps on g(c) − c = 0 from two first guesses (a plain iteration oscillates when steps are big)."""
     h0 = c1 - c0
     for _ in range(rounds):
@@ -103,116 +193,63 @@ def _candidates(base: Mutant, leaks: bool) -> Iterator[tuple[str, ...]]:
                 yield names
 
 
-def explain_updates(runs: list[BackwardRun], base: Mutant, clip: Clipping | None, leaks: bool) -> list[Diagnosis] | None:
+def explain_updates(runs: list[BackwardRun], base: Mutant, clip: Clipping | None,
+                    leaks: bool) -> Explanation | None:
+    """The structural and scale misconceptions that reproduce every run, with their evidence; None when no set of
+    at most three structural ones has the learner's shape."""
     best, size = None, -1
+    # Most candidates fail on the first run they misfit: try the cheap, telling runs first (short, but T > 1).
+    order = sorted(runs, key=lambda r: (r.t == 1, r.t))
     for names in _candidates(base, leaks):
         if best is not None and len(names) > size:
             break
-        fit = _fit(runs, base, names, clip, give_up_above=FIT_TOL)
+        fit = _fit(order, base, names, clip, give_up_above=FIT_TOL)
         if fit.residual <= FIT_TOL and (best is None or fit.residual < best.residual):
             best, size = fit, len(names)
     if best is None:
         return None
-    scale = _scale_flags(runs, best.factors)
-    found = []
-    for n in best.names:
-        if n.split(":")[0] not in TEXT:  # a detail of a forward misconception (reported there), not one itself
-            continue
-        without = _fit(runs, base, tuple(x for x in best.names if x != n), clip)
-        # Relative misfit of the learner's updates with the mistake switched on in the model, and off.
-        evidence: dict[str, Any] = {"misfit_with_this_mistake": best.residual, "misfit_without_it": without.residual}
-        others = [x.split(":")[0] for x in best.names if x != n and x in STRUCTURAL]
-        if others:
-            evidence["explained_together_with"] = others
-        if n.startswith("tanh_derivative:"):
-            v = n.split(":", 1)[1]
-            found.append(make("tanh_derivative", {**evidence, "variant": v}, variant=TANH_VARIANTS[v]))
-        else:
-            found.append(make(n, evidence))
-    if scale is None:
-        found.append(make("backward_mismatch", {"factor_by_probe": best.factors, "misfit": best.residual,
-                                                "shape_explained_by": list(best.names)},
-                          summary="the shape of each update is right but its size is off by a factor that "
-                                  "varies in no known way (" + _factors_text(runs, best.factors) + ")"))
-        return found
-    flags, as_if = scale
-    overall = f" (all factors together: {_factor_text(flags, as_if)} × the reference's)" if len(flags) > 1 else ""
-    for n in flags:
-        evidence = {"update_ratio_by_probe": best.factors,
-                    "T_by_probe": {r.probe: r.t for r in runs}, "O_by_probe": {r.probe: r.o for r in runs},
-                    "lr_by_probe": {r.probe: r.lr for r in runs}}
-        if n == "learning_rate_ignored":
-            found.append(make(n, {**evidence, "as_if_learning_rate": as_if},
-                              lrs=", ".join(f"{x:g}" for x in sorted({r.lr for r in runs})), as_if=as_if))
-        else:
-            found.append(make(n, evidence, overall=overall))
-    return found
+    found = [d for n in best.names if n.split(":")[0] in TEXT for d in [_structural(runs, base, clip, best, n)]]
+    scale = scale_flags(runs, best.factors)
+    if scale is not None:
+        return Explanation(found + scale_diagnoses(runs, *scale, _factor_evidence(runs, best.factors)), best)
+    norm = norm_clipping(runs, best.factors, best.units)
+    if norm is not None:
+        clipped = make("gradient_clipping", norm.evidence(), how=f"rescaled to a global norm of {norm.norm:g} "
+                                                                 "whenever it is longer")
+        free = {p: f for p, f in best.factors.items() if p not in norm.clipped}
+        return Explanation(found + scale_diagnoses(runs, norm.flags, norm.lr0, _factor_evidence(runs, free))
+                           + [clipped], best)
+    found.append(make("backward_mismatch", {"factor_by_probe": best.factors, "misfit": best.residual,
+                                            "shape_explained_by": list(best.names)},
+                      summary="the shape of each update is right but its size is off by a factor that "
+                              "varies in no known way (" + _factors_text(runs, best.factors) + ")"))
+    return Explanation(found, best)
 
 
-def _factor_text(flags: tuple[str, ...], lr0: float) -> str:
-    """The factor a set of scale misconceptions gives, as a formula: "−2/T", "0.01/lr · 1/O"."""
-    num = ("−" if "gradient_ascent" in flags else "") + ("2" if "loss_missing_half" in flags else "1")
-    den = [d for f, d in (("loss_mean_over_time", "T"), ("loss_mean_over_outputs", "O")) if f in flags]
-    text = num + (f"/{den[0]}" if len(den) == 1 else f"/({den[0]}·{den[1]})" if den else "")
-    return f"{lr0:g}/lr · {text}" if "learning_rate_ignored" in flags else text
+def _structural(runs: list[BackwardRun], base: Mutant, clip: Clipping | None, best: Fit, n: str) -> Diagnosis:
+    without = _fit(runs, base, tuple(x for x in best.names if x != n), clip)
+    # Relative misfit of the learner's updates with the mistake switched on in the model, and off.
+    evidence: dict[str, Any] = {"misfit_with_this_mistake": best.residual, "misfit_without_it": without.residual}
+    others = [x.split(":")[0] for x in best.names if x != n and x in STRUCTURAL]
+    if others:
+        evidence["explained_together_with"] = others
+    key, _, v = n.partition(":")
+    if key == "tanh_derivative":
+        return make(key, {**evidence, "variant": v}, variant=TANH_VARIANTS[v])
+    if key == "truncated_bptt":
+        return make(key, {**evidence, "window": best.window}, how=truncation_text(best.window))
+    if key == "weight_decay":
+        coefficient = float(np.median(list(best.decay.values())))
+        return make(key, {**evidence, "coefficient": coefficient, "parameters": list(DECAYED[v]),
+                          "coefficient_by_probe": best.decay}, coefficient=coefficient,
+                    which="every parameter" if v == "all" else "the weights (not the biases)")
+    return make(key, evidence)
+
+
+def _factor_evidence(runs: list[BackwardRun], factors: dict[str, float]) -> dict[str, Any]:
+    return {"update_ratio_by_probe": factors, "T_by_probe": {r.probe: r.t for r in runs},
+            "O_by_probe": {r.probe: r.o for r in runs}, "lr_by_probe": {r.probe: r.lr for r in runs}}
 
 
 def _factors_text(runs: list[BackwardRun], factors: dict[str, float]) -> str:
     return "; ".join(f"{factors[r.probe]:.4g}× at T = {r.t}, O = {r.o}, lr = {r.lr:g}" for r in runs)
-
-
-def _scale_flags(runs: list[BackwardRun], factors: dict[str, float]) -> tuple[tuple[str, ...], float] | None:
-    """The fewest scale misconceptions whose product gives every probe's factor. A learning rate ignored
-    contributes lr0 / lr, with lr0 fitted. Returns (flags, lr0) or None."""
-    live = [r for r in runs if factors.get(r.probe)]
-    if not live:
-        return None
-    combos = sorted(itertools.product((0, 1), repeat=len(SCALES)), key=sum)
-    found = []
-    for combo in combos:
-        on = dict(zip(SCALES, combo))
-        pred = {r.probe: (-1.0 if on["gradient_ascent"] else 1.0) * (1 / r.t if on["loss_mean_over_time"] else 1)
-                * (2 if on["loss_missing_half"] else 1) * (1 / r.o if on["loss_mean_over_outputs"] else 1)
-                * (1 / r.lr if on["learning_rate_ignored"] else 1) for r in live}
-        lr0 = 1.0
-        if on["learning_rate_ignored"]:
-            if len({r.lr for r in live}) < 2:
-                continue
-            lr0 = float(np.median([factors[r.probe] / pred[r.probe] for r in live]))
-            if lr0 <= 0:
-                continue
-        if all(abs(factors[r.probe] - lr0 * pred[r.probe]) <= FIT_TOL * abs(factors[r.probe]) for r in live):
-            found.append((tuple(n for n in SCALES if on[n]), nice(lr0)))
-    # A fixed learning rate absorbs any constant factor (2 × 0.01 = 0.02): prefer the explanation whose learning
-    # rate is one people write (1 or 5 × 10^k), if it needs at most one more misconception.
-    if not found:
-        return None
-    usual = [f for f in found if len(f[0]) <= len(found[0][0]) + 1 and _usual_lr(f[1])]
-    return usual[0] if "learning_rate_ignored" in found[0][0] and usual else found[0]
-
-
-def _usual_lr(lr: float) -> bool:
-    mantissa = lr / 10 ** np.floor(np.log10(lr))
-    return min(abs(mantissa - 1), abs(mantissa - 5), abs(mantissa - 10)) < 1e-6
-
-
-def scale_only(runs: list[BackwardRun], reference: dict[str, dict], clip: Clipping | None) -> list[Diagnosis]:
-    """When no structure fits: W_hy's and b_y's gradients involve no time and no tanh, so their ratio to the
-    reference may still name a scale misconception."""
-    factors = {}
-    for r in runs:
-        a = flat(r, reference[r.probe], clip, ("W_hy", "b_y"))
-        b = flat(r, r.update, clip, ("W_hy", "b_y"))
-        if not a @ a:
-            continue
-        c = float(a @ b / (a @ a))
-        if np.max(np.abs(b - c * a)) > FIT_TOL * np.max(np.abs(b)):
-            return []
-        factors[r.probe] = c
-    scale = _scale_flags([r for r in runs if r.probe in factors], factors)
-    if not scale or not scale[0]:
-        return []
-    evidence = {"W_hy_b_y_update_ratio_by_probe": factors}
-    overall = f" (all factors together: {_factor_text(*scale)} × the reference's)" if len(scale[0]) > 1 else ""
-    return [make(n, evidence, lrs=", ".join(f"{x:g}" for x in sorted({r.lr for r in runs})), as_if=scale[1],
-                 overall=overall) for n in scale[0]]

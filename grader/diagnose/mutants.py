@@ -38,7 +38,10 @@ OUTPUT_ACTIVATIONS = {
 class Mutant:
     """Which misconceptions are switched on. Field names follow the diagnosis ids where there is one."""
     only_last_step_loss: bool = False
-    truncated_bptt: bool = False
+    # The error of the output at step t reaches back to steps t−k+1 … t only (k = this window; 0: all the way
+    # back). k = 1 is no flow through time at all; k ≥ T is the full BPTT.
+    truncated_bptt: int = 0
+    first_step_skipped: bool = False     # the backward loop stops before t = 0
     tanh_derivative: str = ""            # "" or a key of TANH_DERIVATIVES
     whh_gradient_uses_current_state: bool = False
     initial_state_aliased: bool = False  # at t = 0 the backward takes h_T as the previous state
@@ -96,10 +99,10 @@ def update(params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, lr: floa
 
     `scale` multiplies the loss (1/T for a mean over time, 2 without the ½, −1 for gradient ascent...); inputs
     params (float64, the reference's shapes), x (T, I), y (T, O). Returns one array per parameter."""
+    if m.truncated_bptt > 1 and not m.updates_inside_time_loop:
+        return window(lag_updates(params, x, y, lr, m, scale), m.truncated_bptt)
     p = {k: np.array(v, dtype=float) for k, v in params.items()}
-    h0 = np.zeros((p["W_hh"].shape[0], 1))
-    if m.backward_starts_from_carried_state:
-        h0 = last_state(p, x, m)
+    h0 = _initial_state(p, x, m)
     zs, hs, ys = forward(p, x, m, h0)
     y = np.asarray(y, dtype=float)
     t_last = len(hs) - 1
@@ -108,6 +111,8 @@ def update(params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, lr: floa
     dh_next = np.zeros_like(hs[0])
     derivative = TANH_DERIVATIVES.get(m.tanh_derivative, lambda h, z: 1 - h ** 2)
     for t in reversed(range(len(hs))):
+        if m.first_step_skipped and t == 0:
+            break
         dy = ys[t] - y[t].reshape(-1, 1)
         if m.only_last_step_loss and t != t_last:
             dy = np.zeros_like(dy)
@@ -119,14 +124,7 @@ def update(params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, lr: floa
         dh = p["W_hy"].T @ dy + (0 if m.truncated_bptt else dh_next)
         dz = derivative(hs[t], zs[t]) * dh
         grads["W_xh"] += dz @ np.asarray(x[t], dtype=float).reshape(1, -1)
-        if m.whh_gradient_uses_current_state:
-            h_prev = hs[t]
-        elif t == 0:
-            h_prev = hs[t_last] if m.initial_state_aliased else h0
-        else:
-            h_prev = hs[t - 1]
-        if not m.missing_recurrence or m.recurrence_in_backward:
-            grads["W_hh"] += dz @ h_prev.T
+        grads["W_hh"] += dz @ _previous_state(hs, t, h0, m).T if _whh_gradient(m) else 0
         if not m.missing_recurrence or m.recurrence_in_backward == "full":
             dh_next = p["W_hh"].T @ dz
         grads["b_h"] += dz
@@ -134,6 +132,75 @@ def update(params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, lr: floa
             _step(p, grads, total, lr, m)
             grads = {k: np.zeros_like(v) for k, v in p.items()}
     _step(p, grads, total, lr, m)
+    return total
+
+
+def _initial_state(p: dict[str, np.ndarray], x: np.ndarray, m: Mutant) -> np.ndarray:
+    if m.backward_starts_from_carried_state:
+        return last_state(p, x, m)
+    return np.zeros((p["W_hh"].shape[0], 1))
+
+
+def _previous_state(hs: list[np.ndarray], t: int, h0: np.ndarray, m: Mutant) -> np.ndarray:
+    """The state W_hh multiplied at step t, as the learner's backward takes it."""
+    if m.whh_gradient_uses_current_state:
+        return hs[t]
+    if t == 0:
+        return hs[-1] if m.initial_state_aliased else h0
+    return hs[t - 1]
+
+
+def _whh_gradient(m: Mutant) -> bool:
+    return not m.missing_recurrence or bool(m.recurrence_in_backward)
+
+
+def lag_updates(params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, lr: float, m: Mutant = Mutant(),
+                scale: float = 1.0) -> list[dict[str, np.ndarray]]:
+    """The update of one backward(x, y, lr) under m, split by how far back an error travels: item L holds what the
+    error of each output t contributes at step t − L (W_hy and b_y only at L = 0). Their sum over L < k is the
+    update with a truncation window k (`window`); over all L, the full BPTT. All chains of one lag are computed
+    at once, so this costs T matrix products rather than T². Not for updates_inside_time_loop (not linear)."""
+    p = {k: np.array(v, dtype=float) for k, v in params.items()}
+    h0 = _initial_state(p, x, m)
+    zs, hs, ys = forward(p, x, m, h0)
+    n = len(hs)
+    derivative = TANH_DERIVATIVES.get(m.tanh_derivative, lambda h, z: 1 - h ** 2)
+    hs_, ys_ = np.hstack(hs), np.hstack(ys)                                   # (H, T), (O, T)
+    dtanh = np.hstack([derivative(h, z) for h, z in zip(hs, zs)])            # (H, T)
+    prev = np.hstack([_previous_state(hs, t, h0, m) for t in range(n)])      # (H, T)
+    xs = np.asarray(x, dtype=float).reshape(n, -1)                           # (T, I)
+    dy = ys_ - np.asarray(y, dtype=float).reshape(n, -1).T                   # (O, T)
+    if m.only_last_step_loss:
+        dy[:, :-1] = 0
+    if m.output_activation:
+        dy = dy * OUTPUT_ACTIVATIONS[m.output_activation][1](ys_)
+    first = 1 if m.first_step_skipped else 0
+    dy[:, :first] = 0
+    dy = scale * dy
+    lags = []
+    dh = p["W_hy"].T @ dy                       # column j: ∂L/∂h_j from the output of step j + lag
+    flows = not m.missing_recurrence or m.recurrence_in_backward == "full"
+    for lag in range(n):
+        dz = dtanh[:, :n - lag] * dh
+        dz[:, :first] = 0                       # a skipped first step takes no gradient
+        g = {"W_xh": dz @ xs[:n - lag],
+             "W_hh": dz @ prev[:, :n - lag].T if _whh_gradient(m) else np.zeros_like(p["W_hh"]),
+             "b_h": dz.sum(axis=1, keepdims=True),
+             "W_hy": dy @ hs_.T if lag == 0 else np.zeros_like(p["W_hy"]),
+             "b_y": dy.sum(axis=1, keepdims=True) if lag == 0 else np.zeros_like(p["b_y"])}
+        lags.append({k: np.zeros_like(v) if k in m.frozen else -lr * v for k, v in g.items()})
+        if not flows or lag == n - 1:
+            break
+        dh = (p["W_hh"].T @ dz)[:, 1:]          # one step further back; the chain at step 0 has ended
+    return lags
+
+
+def window(lags: list[dict[str, np.ndarray]], k: int) -> dict[str, np.ndarray]:
+    """The update with truncation window k from lag_updates (k ≥ T: the full update)."""
+    total = {name: np.zeros_like(v) for name, v in lags[0].items()}
+    for lag in lags[:k]:
+        for name, v in lag.items():
+            total[name] += v
     return total
 
 

@@ -10,10 +10,7 @@ from grader.result import Diagnosis
 from grader.run.wire import Opaque
 
 TEXT: dict[str, tuple[str, str]] = {
-    "not_implemented": (
-        "forward and backward are not written yet: the starter's skeleton is unchanged.",
-        "Start with forward: loop over the time steps, keep each hidden state, return every output. "
-        "Then write backward, walking the steps in reverse."),
+    "not_implemented": ("{what}", "{next}"),
     "init_changed": (
         "__init__ does not draw the weights the way the starter does ({what}). The published cases run your own "
         "__init__ after their seed, so their numbers can't match.",
@@ -27,9 +24,19 @@ TEXT: dict[str, tuple[str, str]] = {
         "The recurrent term is missing from the forward pass.",
         "Write out h_t = tanh(…) in full: which three terms go inside, and which one connects the steps?"),
     "hidden_state_not_reset": (
-        "The hidden state carries over between forward calls: a second call on a new sequence starts from where "
-        "the first one ended instead of from h_0 = 0.",
-        "Where does your h_0 come from on the second call? Every sequence starts from zeros."),
+        "The hidden state carries over between forward calls{when}: a call on a new sequence starts from where "
+        "the one before ended instead of from h_0 = 0.",
+        "Where does your h_0 come from on the second call? Every sequence starts from zeros, whatever its length."),
+    "shape_broadcast": (
+        "Each step's output has shape {shape} instead of ({o}, 1): the hidden state has become an (H, H) matrix. "
+        "A state of shape (H,) plus a bias of shape (H, 1) broadcasts to (H, H) instead of adding up, and every "
+        "step after it works on that matrix.",
+        "What shape is h after the first step? Make h_0 and the biases agree: all columns (H, 1), or all flat."),
+    "fails_for_some_sizes": (
+        "{method} raises {error} for sizes (I, H, O) = {failing}, and runs for {running}{pattern}. What else is "
+        "said here comes from the sizes where it runs.",
+        "Call {method} on a case with {case} and print the shape of each intermediate array: which step assumes "
+        "a size of 1?"),
     "loss_mean_over_time": (
         "Your updates shrink as 1/T with the number of time steps T{overall}: your loss is averaged over the time "
         "steps, but the kata's is summed.",
@@ -46,9 +53,13 @@ TEXT: dict[str, tuple[str, str]] = {
         "Your gradient uses only the error of the last time step, but every step's output is part of the loss.",
         "Each ŷ_t has its own target y_t. In backward, which steps contribute their (ŷ_t − y_t)?"),
     "truncated_bptt": (
-        "The gradient does not flow back through time: each step's hidden-state gradient only sees that step's "
-        "output error. Right for T = 1, wrong for longer sequences.",
-        "h_t also feeds h_(t+1). Which part of ∂L/∂h_t arrives from step t+1, and is it added?"),
+        "{how}",
+        "h_t also feeds h_(t+1), and through it every later step. Which part of ∂L/∂h_t arrives from step t+1, "
+        "and does it travel all the way back to step 0?"),
+    "first_step_skipped": (
+        "Your backward loop stops before t = 0: the first step's output error and its gradients are left out, so "
+        "for T = 1 the update is exactly zero.",
+        "Which values of t does your backward loop visit? Does it reach t = 0?"),
     "tanh_derivative": (
         "The derivative of tanh is wrong: your updates are what {variant} gives.",
         "If h = tanh(z), what is dh/dz, written with h (which you already have)?"),
@@ -71,9 +82,25 @@ TEXT: dict[str, tuple[str, str]] = {
         "weights that were already updated: the update is not proportional to the learning rate.",
         "Accumulate the gradient over the whole sequence first, then take one step."),
     "gradient_clipping": (
-        "Gradient entries are clipped to ±{limit:g}. A sensible trick for training, but the kata asks for the plain "
-        "SGD step, and large gradients come out wrong.",
+        "The gradient is {how}. A sensible trick for training, but the kata asks for the plain SGD step, and "
+        "large gradients come out wrong.",
         "The update is p −= learning_rate · ∂L/∂p and nothing else: is something capping the gradient?"),
+    "learning_rate_applied_twice": (
+        "Your updates are lr times the right ones{overall}: the learning rate is applied twice, so the step is "
+        "lr² · ∂L/∂p.",
+        "Where does learning_rate enter your backward? Count how many times it multiplies the gradient."),
+    "weight_decay": (
+        "Your update has an extra term proportional to the parameter, on {which}: a weight decay (an L2 penalty) "
+        "of {coefficient:.3g} · p in the gradient. The kata's loss is the squared error alone.",
+        "The step is p −= learning_rate · ∂L/∂p with L = Σ_t ½‖ŷ_t − y_t‖²: is something adding a multiple of p?"),
+    "gradients_not_reset": (
+        "Your gradients pile up across calls: the second backward adds {share} the first call's gradient to its "
+        "own, since the sums are kept on the instance and never set back to zero.",
+        "Where are your gradient sums set to zero? Each call of backward starts them afresh."),
+    "optimizer_not_sgd": (
+        "Your update is not the plain SGD step p −= lr · ∂L/∂p: {what}.",
+        "The kata asks for plain gradient descent, one step p −= learning_rate · ∂L/∂p with nothing remembered "
+        "between calls. What does your step keep, or compute, beyond the gradient?"),
     "learning_rate_ignored": (
         "The learning_rate argument has no effect: your update is the same at learning rates {lrs} "
         "(as if it were always {as_if:g}).",
@@ -96,6 +123,11 @@ OWN_GRADIENT_NOTES = {
                                  "differences through it differ by up to {error}).",
     ("backward_mismatch", True): " Yet they are the gradient of your own forward pass (finite differences through "
                                  "it agree): look at the forward pass.",
+    # Every forward check passed, so the forward pass is not where to look: the case just didn't show the mistake.
+    ("backward_mismatch", True, "forward right"): " On one case ({case}) they are the gradient of your forward "
+                                                  "pass (finite differences through it agree), so the mistake "
+                                                  "shows only in cases unlike that one: compare the T, the sizes "
+                                                  "and the learning rates of the checks that fail.",
     ("backward_mismatch", False): " They are not the gradient of your own forward pass either (finite differences "
                                   "through it differ by up to {error}), so the mistake is in backward.",
 }
@@ -107,17 +139,40 @@ TANH_VARIANTS = {"tanh_of_h": "1 − tanh(h)² (tanh applied twice)", "one_minus
 
 
 # Order of the report: what the learner should fix first comes first.
-ORDER = ("not_implemented", "init_changed", "output_activation", "missing_recurrence", "hidden_state_not_reset",
-         "forward_mismatch", "gradient_ascent", "loss_missing_half", "loss_mean_over_time", "loss_mean_over_outputs",
-         "only_last_step_loss", "truncated_bptt", "tanh_derivative", "whh_gradient_uses_current_state",
-         "initial_state_aliased", "biases_not_updated", "updates_inside_time_loop", "gradient_clipping",
-         "learning_rate_ignored", "backward_mismatch")
+ORDER = ("not_implemented", "init_changed", "fails_for_some_sizes", "shape_broadcast", "output_activation",
+         "missing_recurrence", "hidden_state_not_reset", "forward_mismatch", "gradient_ascent", "loss_missing_half",
+         "loss_mean_over_time", "loss_mean_over_outputs", "only_last_step_loss", "truncated_bptt",
+         "first_step_skipped", "tanh_derivative", "whh_gradient_uses_current_state", "initial_state_aliased",
+         "biases_not_updated", "updates_inside_time_loop", "learning_rate_applied_twice", "weight_decay",
+         "gradients_not_reset", "optimizer_not_sgd", "gradient_clipping", "learning_rate_ignored",
+         "backward_mismatch")
+
+NOT_IMPLEMENTED = {
+    "both": ("forward and backward are not written yet: the starter's skeleton is unchanged.",
+             "Start with forward: loop over the time steps, keep each hidden state, return every output. Then "
+             "write backward, walking the steps in reverse."),
+    "forward": ("forward is not written yet: it returns None or raises NotImplementedError.",
+                "Write forward: loop over the time steps, keep each hidden state, return every output."),
+    "backward": ("backward is not written yet: it changes no parameter (it raises NotImplementedError, or "
+                 "returns without touching the arrays the instance holds).",
+                 "Write backward: walk the steps in reverse, add up each parameter's gradient, then take one SGD "
+                 "step on all five, in the arrays the instance holds."),
+}
+
+
+def truncation_text(window: int) -> str:
+    """truncated_bptt's message for a window of k steps (1: no flow through time at all)."""
+    if window <= 1:
+        return ("The gradient does not flow back through time: each step's hidden-state gradient only sees that "
+                "step's output error. Right for T = 1, wrong for longer sequences.")
+    return (f"The gradient flows back only {window} steps through time (a truncated BPTT with a window of "
+            f"{window}): right for sequences of up to {window} steps, wrong for longer ones.")
 
 
 def make(id_: str, evidence: dict[str, Any], **fmt: Any) -> Diagnosis:
     """A Diagnosis from TEXT (messages are str.format templates: literal braces are doubled)."""
     message, hint = TEXT[id_]
-    return Diagnosis(id_, message.format(**fmt), hint.format(), clean(evidence))
+    return Diagnosis(id_, message.format(**fmt), hint.format(**fmt), clean(evidence))
 
 
 def nice(x: float) -> float:

@@ -5,16 +5,17 @@ numeric content. Each check says what was checked, what was expected, what came 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 
 from grader.judge import compare, conventions
+from grader.judge.context import Context, Verdict, outputs_of, ref_outputs, result_of
 from grader.judge.plan import PARAMS, CheckSpec, Plan, Probe, param_shapes
 from grader.judge.results import Op
 from grader.result import Check, Status
-from grader.run.wire import Opaque
 
 # ---- evaluation -----------------------------------------------------------------------------------------------
 
@@ -25,22 +26,14 @@ class Evaluation:
     analysis: dict[str, Any]
 
 
-class _Verdict(Exception):
-    """Raised inside a check function to end it with a status and message (skipped, error, fail)."""
-
-    def __init__(self, status: Status, message: str, details: dict[str, Any] | None = None):
-        super().__init__(message)
-        self.status, self.message, self.details = status, message, details or {}
-
-
 def evaluate(plan: Plan, learner: dict[str, list[Op]], reference: dict[str, list[Op]]) -> Evaluation:
-    ctx = _Context(plan, learner, reference)
+    ctx = Context(plan, learner, reference)
     checks = []
     for spec in plan.checks:
         seen = (set(ctx.conventions), set(ctx.output_conventions))
         try:
             status, message, details = _CHECKS[spec.checker](ctx, spec)
-        except _Verdict as v:
+        except Verdict as v:
             status, message, details = v.status, v.message, v.details
         if spec.hidden:  # what a hidden case showed of the learner's conventions is not for the learner's report
             ctx.conventions, ctx.output_conventions = seen
@@ -67,98 +60,9 @@ def parameter_verdicts(parameters: dict[str, dict[str, dict[str, Any]]]) -> dict
     return out
 
 
-class _Context:
-    def __init__(self, plan: Plan, learner: dict[str, list[Op]], reference: dict[str, list[Op]]):
-        self.plan, self.learner, self.reference = plan, learner, reference
-        self.conventions: set[str] = set()
-        self.output_conventions: set[tuple[int, str]] = set()  # (O, label)
-        self.analysis: dict[str, Any] = {"parameters": {}, "training": {}, "forward": {}}
-        self._note_backward_convention()
-
-    def ops(self, probe: str, upto: int) -> tuple[Probe, list[Op], list[Op]]:
-        """The learner's and reference's first `upto` ops of a probe, ending the check if one didn't succeed."""
-        p = self.plan.probe(probe)
-        mine, ref = self.learner[probe], self.reference[probe]
-        for i in range(upto):
-            op, what = mine[i], p.ops[i]
-            if op.status == "ok":
-                continue
-            raise _Verdict(*self._failure(p, i, op, what))
-        return p, mine, ref
-
-    def _failure(self, p: Probe, i: int, op: Op, what: dict[str, Any]) -> tuple[Status, str, dict]:
-        call = _describe_call(p, what)
-        if op.status == "missing":
-            return Status.ERROR, f"{call} did not run: {op.error['message']}", {}
-        if op.status == "skipped":
-            return Status.SKIPPED, "skipped: an earlier call in this case failed", {}
-        init_ok = self.learner["init"][0].status == "ok" if "init" in self.learner else True
-        if what["op"] == "new" and not init_ok and p.name != "init":
-            return Status.SKIPPED, "skipped: SimpleRNN could not be constructed (see init/shapes)", {}
-        text = f"{call} raised {op.error['type']}: {op.error['message']}".rstrip(": ")
-        if op.error["type"] == "MemoryError":
-            text += " (the submission ran out of memory)"
-        if op.error["type"] == "NotImplementedError" and not op.error["message"]:
-            text += " (not written yet?)"
-        return Status.ERROR, text, {"traceback": op.error.get("traceback", "")}
-
-    def learner_params_exist(self, probe: str) -> None:
-        """Injection sets attributes by the starter's names; a learner who renamed them computes with others."""
-        new = self.learner[probe][0].value.get("params", {})
-        missing = [n for n in PARAMS if isinstance(new.get(n), Opaque) and new[n].type_name == "missing"]
-        if missing:
-            raise _Verdict(Status.SKIPPED, f"skipped: the grader sets the weights by the starter's names, and "
-                                           f"SimpleRNN has no {', '.join(missing)} after __init__ (see init/shapes)")
-
-    def unambiguous_output_conventions(self) -> set[str]:
-        """With one output, (T, O, 1) and (T, 1, O) are the same array: name what the widest outputs showed."""
-        widest = max((o for o, _ in self.output_conventions), default=0)
-        return {label for o, label in self.output_conventions if o == widest}
-
-    def _note_backward_convention(self) -> None:
-        ops = self.learner.get("conventions/backward_alone")
-        if ops and len(ops) >= 3:
-            if ops[2].status == "ok":
-                self.conventions.add("backward runs forward itself (works without a prior forward call)")
-            elif ops[2].status == "error" and ops[2].error.get("type") != "NotImplementedError":
-                self.conventions.add("backward uses the states cached by forward")
-
-
-def _describe_call(p: Probe, op: dict[str, Any]) -> str:
-    sizes = p.meta.get("sizes")
-    if op["op"] == "new":
-        return f"SimpleRNN{tuple(op['sizes'])}"
-    if op["op"] == "set":
-        return "setting the weights"
-    if op["op"] == "train":
-        return f"training for {op['epochs']} epochs"
-    return f"{op['op']}() (sizes I, H, O = {sizes})"
-
-
-def _outputs(ctx: _Context, value: Any, sizes: tuple[int, int, int], t: int) -> np.ndarray:
-    got = conventions.read_outputs(value, t=t, o=sizes[2], h=sizes[1])
-    if got.convention:
-        ctx.output_conventions.add((sizes[2], f"forward returns {got.convention}"))
-    if got.array is None:
-        raise _Verdict(Status.FAIL, got.problem)
-    return got.array
-
-
-def _ref_outputs(value: Any, sizes: tuple[int, int, int], t: int) -> np.ndarray:
-    return conventions.read_outputs(value, t=t, o=sizes[2], h=sizes[1]).array
-
-
-def _result(comparisons: list[compare.Comparison], what: str) -> tuple[Status, str, dict[str, Any]]:
-    failed = [c for c in comparisons if not c.passed]
-    details = {"comparisons": [c.to_dict() for c in comparisons]}
-    if failed:
-        return Status.FAIL, "; ".join(c.message() for c in failed), details
-    return Status.PASS, what, details
-
-
 # ---- init -----------------------------------------------------------------------------------------------------
 
-def _check_init(ctx: _Context, spec: CheckSpec):
+def _check_init(ctx: Context, spec: CheckSpec):
     p, mine, ref = ctx.ops("init", 1)
     i, h, o = p.meta["sizes"]
     got, want = mine[0].value["params"], ref[0].value["params"]
@@ -166,8 +70,8 @@ def _check_init(ctx: _Context, spec: CheckSpec):
     if spec.id == "init/shapes":
         hidden = mine[0].value.get("hidden_size")
         if not (isinstance(hidden, float) and hidden == h):
-            problems.append(f"self.hidden_size is {conventions.describe(hidden) if not isinstance(hidden, float) else hidden:}"
-                            f"; expected {h}")
+            shown = hidden if isinstance(hidden, float) else conventions.describe(hidden)
+            problems.append(f"self.hidden_size is {shown}; expected {h}")
         for c in (conventions.bias_convention(got), conventions.dtype_convention(got)):
             if c:
                 ctx.conventions.add(c)
@@ -175,7 +79,7 @@ def _check_init(ctx: _Context, spec: CheckSpec):
             return Status.FAIL, "; ".join(problems), {}
         return Status.PASS, f"SimpleRNN{(i, h, o)} has W_xh {(h, i)}, W_hh {(h, h)}, W_hy {(o, h)}, b_h, b_y", {}
     if any(a is None for a in arrays.values()):
-        raise _Verdict(Status.SKIPPED, "skipped: the parameters' shapes are wrong (see init/shapes)")
+        raise Verdict(Status.SKIPPED, "skipped: the parameters' shapes are wrong (see init/shapes)")
     if spec.id == "init/zero_biases":
         nonzero = [n for n in ("b_h", "b_y") if np.any(arrays[n] != 0)]
         if nonzero:
@@ -190,7 +94,7 @@ def _check_init(ctx: _Context, spec: CheckSpec):
         return Status.PASS, f"weights drawn at scale 0.01 (standard deviation {std:.3g})", {"std": std}
     comparisons = [compare.compare_arrays(name=n, expected=want[n], actual=arrays[n], rtol=1e-6)
                    for n in ("W_xh", "W_hh", "W_hy")]
-    status, message, details = _result(comparisons, "W_xh, W_hh, W_hy are drawn in the starter's order "
+    status, message, details = result_of(comparisons, "W_xh, W_hh, W_hy are drawn in the starter's order "
                                                     "(np.random.seed(42) then randn for each, in that order)")
     if status is Status.FAIL:
         message = ("the weights differ from np.random.randn(...) * 0.01 drawn as W_xh, W_hh, W_hy right after "
@@ -200,7 +104,7 @@ def _check_init(ctx: _Context, spec: CheckSpec):
 
 # ---- forward ----------------------------------------------------------------------------------------------------
 
-def _check_forward(ctx: _Context, spec: CheckSpec):
+def _check_forward(ctx: Context, spec: CheckSpec):
     p = ctx.plan.probe(spec.probe)
     n_forward = sum(1 for op in p.ops if op["op"] == "forward")
     ctx.ops(spec.probe, 1)
@@ -209,8 +113,8 @@ def _check_forward(ctx: _Context, spec: CheckSpec):
     comparisons = []
     for k in range(n_forward):
         t = len(p.meta["xs"][k])
-        got = _outputs(ctx, mine[2 + k].value["value"], p.meta["sizes"], t)
-        want = _ref_outputs(ref[2 + k].value["value"], p.meta["sizes"], t)
+        got = outputs_of(ctx, mine[2 + k].value["value"], p.meta["sizes"], t)
+        want = ref_outputs(ref[2 + k].value["value"], p.meta["sizes"], t)
         label = "outputs" if n_forward == 1 else f"outputs of call {k + 1}"
         comparisons.append(compare.compare_arrays(name=label, expected=want, actual=got,
                                                   rtol=ctx.plan.tolerances.forward_rtol,
@@ -220,10 +124,14 @@ def _check_forward(ctx: _Context, spec: CheckSpec):
     t = len(p.meta["xs"][0])
     what = f"outputs match for T = {t}, sizes (I, H, O) = {p.meta['sizes']}"
     if n_forward > 1:
-        what = "a second forward() on another sequence starts again from h_0 = 0"
-    status, message, details = _result(comparisons, what)
+        lengths = ", ".join(str(len(x)) for x in p.meta["xs"])
+        what = f"every forward() on a new sequence (T = {lengths}) starts again from h_0 = 0"
+    status, message, details = result_of(comparisons, what)
     if status is Status.FAIL and n_forward > 1 and comparisons[0].passed:
-        message = "the first call is right but the second is not: is h_0 reset to zero on every call? " + message
+        wrong = [k + 1 for k, c in enumerate(comparisons) if not c.passed]
+        message = (f"the first call is right but call{'s' if len(wrong) > 1 else ''} "
+                   f"{', '.join(map(str, wrong))} {'are' if len(wrong) > 1 else 'is'} not: is h_0 reset to zero on "
+                   "every call, whatever the length of x? " + message)
     return status, message, details
 
 
@@ -242,7 +150,7 @@ def _read_params(values: dict[str, Any], sizes: tuple[int, int, int],
 def _params(ops_value: dict[str, Any], sizes: tuple[int, int, int], when: str) -> dict[str, np.ndarray]:
     out, problems = _read_params(ops_value["params"], sizes, when)
     if problems:
-        raise _Verdict(Status.FAIL, "; ".join(problems))
+        raise Verdict(Status.FAIL, "; ".join(problems))
     return out
 
 
@@ -265,15 +173,18 @@ def _check_read_back(names: tuple[str, ...], injected: dict[str, np.ndarray], be
                             f"{err:.3g} at [{', '.join(map(str, at))}] (set {injected[name][at]:.6g}, read back "
                             f"{before[name][at]:.6g})")
     if problems:
-        raise _Verdict(Status.FAIL, "; ".join(problems) + ". The update is measured from those values, so a "
+        raise Verdict(Status.FAIL, "; ".join(problems) + ". The update is measured from those values, so a "
                                                          "parameter must report the values it holds", {})
 
 
-def _update_comparisons(ctx: _Context, spec: CheckSpec, set_i: int, after_i: int) -> list[compare.Comparison]:
+def _update_comparisons(ctx: Context, spec: CheckSpec, set_i: int, after_i: int,
+                        record: bool = True) -> list[compare.Comparison]:
+    """The learner's change of spec.params from op set_i to op after_i against the reference's (only the ops up
+    to after_i need to have run); `record`: keep each comparison in the analysis."""
     p = ctx.plan.probe(spec.probe)
     ctx.ops(spec.probe, 1)
     ctx.learner_params_exist(spec.probe)
-    _, mine, ref = ctx.ops(spec.probe, len(p.ops))
+    _, mine, ref = ctx.ops(spec.probe, after_i + 1)
     sizes = p.meta["sizes"]
     before = _params(mine[set_i].value, sizes, "after the weights were set")
     after = _params(mine[after_i].value, sizes, f"after {p.ops[after_i]['op']}()")
@@ -286,14 +197,21 @@ def _update_comparisons(ctx: _Context, spec: CheckSpec, set_i: int, after_i: int
     if mine[after_i].value.get("rebound"):
         ctx.conventions.add("backward rebinds the parameters (p = p - ...) rather than updating in place")
     out = []
+    key = spec.probe if spec.call == 1 else spec.id  # a second call's verdicts are kept apart from the first's
     for name in spec.params:
         c = compare.compare_update(name=name, before=before[name], actual_after=after[name],
                                    expected_before=ref_before[name], expected_after=ref_after[name],
                                    injected=injected[name], dtype=dtypes[name], rtol=ctx.plan.tolerances.update_rtol,
                                    floor_ulps=ctx.plan.tolerances.floor_ulps)
         out.append(c)
-        ctx.analysis["parameters"].setdefault(spec.probe, {})[name] = _verdict_of(c)
+        if record:
+            ctx.analysis["parameters"].setdefault(key, {})[name] = _verdict_of(c)
     return out
+
+
+def backward_ops(p: Probe) -> list[int]:
+    """The indices of a probe's backward() calls, in order."""
+    return [i for i, op in enumerate(p.ops) if op["op"] == "backward"]
 
 
 def _verdict_of(c: compare.Comparison) -> dict[str, Any]:
@@ -303,16 +221,39 @@ def _verdict_of(c: compare.Comparison) -> dict[str, Any]:
             "error_map": (c.actual - c.expected).tolist(), "expected": c.expected.tolist()}
 
 
-def _check_backward(ctx: _Context, spec: CheckSpec):
+def _check_backward(ctx: Context, spec: CheckSpec):
     p = ctx.plan.probe(spec.probe)
-    comparisons = _update_comparisons(ctx, spec, 1, len(p.ops) - 1)
+    after_i = backward_ops(p)[spec.call - 1]
+    set_i = max(i for i, op in enumerate(p.ops[:after_i]) if op["op"] == "set")  # the weights it started from
+    comparisons = _update_comparisons(ctx, spec, set_i, after_i)
     lr, t = p.meta["lr"], len(p.meta["x"])
     names = ", ".join(spec.params) if len(spec.params) < 5 else "all five parameters"
-    return _result(comparisons, f"the update of {names} matches −lr × ∂L/∂p (T = {t}, lr = {lr}, "
-                                f"sizes (I, H, O) = {p.meta['sizes']})")
+    if spec.call == 1:
+        return result_of(comparisons, f"the update of {names} matches −lr × ∂L/∂p (T = {t}, lr = {lr}, "
+                                    f"sizes (I, H, O) = {p.meta['sizes']})")
+    same = p.meta["calls"][1][0] is p.meta["calls"][0][0]
+    data = "the same data again" if same else "new data"
+    status, message, details = result_of(comparisons, f"a second forward() + backward() on the same instance, on "
+                                                    f"{data}, updates {names} as the reference does: nothing "
+                                                    "is kept from the first call")
+    if status is Status.FAIL and _first_call_right(ctx, spec):
+        message = (f"the first backward() is right but the second, on {data}, is not: does something carry "
+                   "over from one call to the next (gradients that are never reset, a velocity, a state)? "
+                   + message)
+    return status, message, details
 
 
-def _losses(ctx: _Context, outputs: list[Any], p: Probe) -> list[float] | None:
+def _first_call_right(ctx: Context, spec: CheckSpec) -> bool:
+    """Whether the first backward() of spec's probe updates spec.params as the reference does."""
+    try:
+        first = _update_comparisons(ctx, dataclasses.replace(spec, call=1), 1,
+                                    backward_ops(ctx.plan.probe(spec.probe))[0], record=False)
+    except Verdict:
+        return False
+    return all(c.passed for c in first)
+
+
+def _losses(ctx: Context, outputs: list[Any], p: Probe) -> list[float] | None:
     y, sizes = p.meta["y"], p.meta["sizes"]
     first = outputs[0] if outputs else None
     if type(first) is np.ndarray and all(type(v) is np.ndarray and v.shape == first.shape for v in outputs):
@@ -331,40 +272,40 @@ def _losses(ctx: _Context, outputs: list[Any], p: Probe) -> list[float] | None:
     return losses
 
 
-def _training_curves(ctx: _Context, spec: CheckSpec, mine: list[Op], ref: list[Op], i: int) -> None:
+def _training_curves(ctx: Context, spec: CheckSpec, mine: list[Op], ref: list[Op], i: int) -> None:
     p = ctx.plan.probe(spec.probe)
     ctx.analysis["training"][spec.probe] = {"learner": _losses(ctx, mine[i].value["outputs"], p),
                                             "reference": _losses(ctx, ref[i].value["outputs"], p)}
 
 
-def _check_training(ctx: _Context, spec: CheckSpec):
+def _check_training(ctx: Context, spec: CheckSpec):
     p = ctx.plan.probe(spec.probe)
     epochs = p.meta["epochs"]
     if spec.id == "training/weights":
         comparisons = _update_comparisons(ctx, spec, 1, 2)
-        return _result(comparisons, f"after {epochs} epochs the weights match the reference's")
+        return result_of(comparisons, f"after {epochs} epochs the weights match the reference's")
     ctx.ops(spec.probe, 1)
     ctx.learner_params_exist(spec.probe)
     _, mine, ref = ctx.ops(spec.probe, 3)
     _training_curves(ctx, spec, mine, ref, 2)
     t = len(p.meta["x"])
-    got = _outputs(ctx, mine[2].value["outputs"][-1], p.meta["sizes"], t)
-    want = _ref_outputs(ref[2].value["outputs"][-1], p.meta["sizes"], t)
+    got = outputs_of(ctx, mine[2].value["outputs"][-1], p.meta["sizes"], t)
+    want = ref_outputs(ref[2].value["outputs"][-1], p.meta["sizes"], t)
     c = compare.compare_arrays(name=f"outputs in epoch {epochs}", expected=want, actual=got,
                                rtol=ctx.plan.tolerances.forward_rtol, atol=1e-9)
-    return _result([c], f"the outputs of epoch {epochs} match the reference's")
+    return result_of([c], f"the outputs of epoch {epochs} match the reference's")
 
 
-def _check_official(ctx: _Context, spec: CheckSpec):
+def _check_official(ctx: Context, spec: CheckSpec):
     p, mine, ref = ctx.ops(spec.probe, 2)
     _training_curves(ctx, spec, mine, ref, 1)
     t = len(p.meta["x"])
-    got = _outputs(ctx, mine[1].value["outputs"][-1], p.meta["sizes"], t)
+    got = outputs_of(ctx, mine[1].value["outputs"][-1], p.meta["sizes"], t)
     c = compare.compare_arrays(name="outputs", expected=p.meta["expected"], actual=got,
                                rtol=ctx.plan.tolerances.official_rtol, atol=ctx.plan.tolerances.official_atol)
     ctx.analysis["forward"][spec.id] = {"expected": c.expected.tolist(), "actual": c.actual.tolist(),
                                         "targets": p.meta["y"].tolist()}
-    return _result([c], f"matches the published output after {p.meta['epochs']} epochs "
+    return result_of([c], f"matches the published output after {p.meta['epochs']} epochs "
                         f"(seed {p.seed}, your own __init__)")
 
 

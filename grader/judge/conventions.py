@@ -14,6 +14,10 @@ from grader.run.wire import Opaque
 
 OUTPUT_SHAPES = {"(T, O, 1)": lambda t, o: (t, o, 1), "(T, O)": lambda t, o: (t, o), "(T, 1, O)": lambda t, o: (t, 1, o)}
 STEP_SHAPES = {"(O, 1)": lambda o: (o, 1), "(O,)": lambda o: (o,), "(1, O)": lambda o: (1, o)}
+# Conventions that exist only where O = 1 (or T = 1): named even when wider outputs showed another convention.
+SQUEEZED = "an array with its size-1 axes squeezed out ((T,) when O = 1)"
+FLOATS = "a list of Python floats (when O = 1)"
+ONE_WIDE = (SQUEEZED, FLOATS)
 
 
 @dataclass(frozen=True)
@@ -23,16 +27,40 @@ class Outputs:
     problem: str | None
 
 
-def describe(value: Any) -> str:
+def describe(value: Any, depth: int = 0) -> str:
+    """What a value is, in a few words: "an array of shape (5, 1)", "a list of 5 Python floats"."""
     if value is None:
         return "None"
     if isinstance(value, np.ndarray):
         return f"an array of shape {tuple(value.shape)}"
     if isinstance(value, Opaque):
         return value.describe()
+    if isinstance(value, float):
+        return "a Python float"
     if isinstance(value, (list, tuple, dict)):
-        return f"a {type(value).__name__} of {len(value)} items"
+        items = list(value.values()) if isinstance(value, dict) else list(value)
+        return f"a {type(value).__name__} of {len(items)}{_contents(items, depth)}"
     return f"a {type(value).__name__}"
+
+
+def _contents(items: list, depth: int) -> str:
+    """ "Python floats", "arrays of shape (1, 4)", "lists of 3 Python floats", or "items (3 arrays, 2 None)"."""
+    if not items:
+        return " items"
+    kinds = {}
+    for item in items:
+        if isinstance(item, np.ndarray):
+            kind = f"arrays of shape {tuple(item.shape)}"
+        elif isinstance(item, float):
+            kind = "Python floats"
+        elif isinstance(item, (list, tuple)) and depth == 0:
+            kind = f"{type(item).__name__}s of {len(item)}{_contents(list(item), 1)}"
+        else:
+            kind = describe(item, 1).removeprefix("a ").removeprefix("an ")
+        kinds[kind] = kinds.get(kind, 0) + 1
+    if len(kinds) == 1:
+        return " " + next(iter(kinds))
+    return " items (" + ", ".join(f"{n} × {k}" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1])) + ")"
 
 
 def read_outputs(value: Any, *, t: int, o: int, h: int) -> Outputs:
@@ -48,18 +76,48 @@ def read_outputs(value: Any, *, t: int, o: int, h: int) -> Outputs:
             found = _as_outputs(value[first], t, o)
             if found and _looks_like_states(value[second], t, h):
                 return _finite(found[0], f"a pair {name} whose outputs are {found[1]}")
+        found = _as_outputs(value[0], t, o)
+        if found and isinstance(value[1], dict):
+            return _finite(found[0], f"a pair (outputs, cache dict) whose outputs are {found[1]}")
     hint = ""
-    if _looks_like_states(value, t, h):
+    wide = broadcast_step_shape(value, t, o, h)
+    if wide:
+        hint = (f": each step's output is {wide}, not ({o}, 1), so the hidden state has become an (H, H) matrix "
+                f"(a vector of shape (H,) plus one of shape (H, 1) broadcasts to ({h}, {h}))")
+    elif _looks_like_states(value, t, h):
         hint = f" (that looks like the hidden states, H = {h}, rather than the outputs)"
     return Outputs(None, None, f"forward returned {describe(value)}{hint}; expected {expected}")
 
 
-def _as_outputs(value: Any, t: int, o: int) -> tuple[np.ndarray, str] | None:
-    if isinstance(value, np.ndarray):
-        for name, shape in OUTPUT_SHAPES.items():
-            if value.shape == shape(t, o):
-                return value.reshape(t, o), f"an array of shape {name}"
+def broadcast_step_shape(value: Any, t: int, o: int, h: int) -> tuple[int, int] | None:
+    """The shape of each step's output when it is (O, H) or (H, O): the hidden state became an (H, H) matrix by
+    broadcasting (H,) against (H, 1). None otherwise (also when O = H or H = 1, where it can't be told, and for
+    (H, 1), the shape of a hidden state)."""
+    if o == h or h == 1:
         return None
+    if isinstance(value, np.ndarray):
+        shapes = {tuple(value.shape[1:])} if value.ndim == 3 and len(value) == t else set()
+    else:
+        steps = _steps(value, t)
+        shapes = {tuple(s.shape) for s in steps if isinstance(s, np.ndarray)} if steps else set()
+        if steps and len(shapes) == 1 and not all(isinstance(s, np.ndarray) for s in steps):
+            shapes = set()
+    wide = {(o, h), (h, o)} if o > 1 else {(o, h)}  # (H, 1) is what the hidden states look like
+    return next(iter(shapes)) if len(shapes) == 1 and shapes <= wide else None
+
+
+def _as_outputs(value: Any, t: int, o: int) -> tuple[np.ndarray, str] | None:
+    nested = _numbers(value) if isinstance(value, (list, tuple, float)) else None
+    if nested is not None:
+        found = _as_array(nested, t, o)
+        if found:
+            name = found[1].removeprefix("an array of shape ")
+            if found[1] == SQUEEZED and nested.ndim <= 1:
+                return found[0], FLOATS
+            return found[0], f"nested Python lists {name.replace(', ', ' × ')}"
+        return None
+    if isinstance(value, np.ndarray):
+        return _as_array(value, t, o)
     steps = _steps(value, t)
     if steps is None or not all(isinstance(s, np.ndarray) for s in steps):
         return None
@@ -68,6 +126,27 @@ def _as_outputs(value: Any, t: int, o: int) -> tuple[np.ndarray, str] | None:
             kind = "dict keyed by t" if isinstance(value, dict) else f"{type(value).__name__}"
             return np.stack([s.reshape(o) for s in steps]), f"a {kind} of {name} arrays"
     return None
+
+
+def _as_array(value: np.ndarray, t: int, o: int) -> tuple[np.ndarray, str] | None:
+    for name, shape in OUTPUT_SHAPES.items():
+        if value.shape == shape(t, o):
+            return value.reshape(t, o), f"an array of shape {name}"
+    if value.shape == tuple(n for n in (t, o) if n != 1):  # np.squeeze of (T, O, 1): (T,) when O = 1
+        return value.reshape(t, o), SQUEEZED
+    return None
+
+
+def _numbers(value: Any, depth: int = 0) -> np.ndarray | None:
+    """Nested lists (or tuples) of Python floats as an array, when they are rectangular; else None."""
+    if isinstance(value, float):
+        return np.array(value)
+    if not isinstance(value, (list, tuple)) or not value or depth > 3:
+        return None
+    items = [_numbers(v, depth + 1) for v in value]
+    if any(i is None for i in items) or len({i.shape for i in items}) != 1:
+        return None
+    return np.stack(items)
 
 
 def _steps(value: Any, t: int) -> list | None:

@@ -67,13 +67,17 @@ def _decode_fields(d: Any, op: dict[str, Any]) -> dict[str, Any]:
             if len(v) > op.get("epochs", 0):
                 raise WireError("more outputs than epochs")
             out[key] = [decode_value(x) for x in v]
+        elif key == "values":  # nudged_forwards: one forward's outputs per nudge, two per entry
+            if len(v) != 2 * len(op["entries"]):
+                raise WireError("not two outputs per nudged entry")
+            out[key] = [decode_value(x) for x in v]
         elif key in ("value", "hidden_size"):
             out[key] = decode_value(v)
         elif key == "returned" and not (v is None or len(v) <= NAME_CAP):
             raise WireError("malformed type name")
         elif key == "rebound" and not all(isinstance(n, str) and n in PARAMS for n in v):
             raise WireError("malformed parameter names")
-        elif key == "adapted" and not set(v) <= set(PARAMS):
+        elif key in ("adapted", "viewed") and not set(v) <= set(PARAMS):
             raise WireError("malformed parameter names")
         else:
             out[key] = v

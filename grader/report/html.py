@@ -17,7 +17,7 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 
 # Short names for the diagnoses in the report's headings; the message and hint come with the result.
 TITLES = {
-    "not_implemented": "forward and backward are not written yet",
+    "not_implemented": "not written yet",
     "init_changed": "__init__ differs from the starter's",
     "output_activation": "an activation on the output layer",
     "missing_recurrence": "the recurrent term is missing",
@@ -37,6 +37,13 @@ TITLES = {
     "gradient_clipping": "the gradient is clipped",
     "learning_rate_ignored": "the learning rate is ignored",
     "backward_mismatch": "the updates are off",
+    "fails_for_some_sizes": "a method raises for some sizes",
+    "shape_broadcast": "the hidden state became a matrix",
+    "first_step_skipped": "the backward loop stops before t = 0",
+    "learning_rate_applied_twice": "the learning rate is applied twice",
+    "weight_decay": "a weight decay is added",
+    "gradients_not_reset": "gradients pile up across calls",
+    "optimizer_not_sgd": "the step is not plain SGD",
 }
 OUTPUT_SHOWN = 6000      # characters of stdout/stderr the report shows; the JSON keeps what the sandbox kept
 ENTRIES_SHOWN = 24       # rows of an expected-vs-got table before it is cut

@@ -21,7 +21,7 @@ from typing import Any, Callable
 import numpy as np
 import numpy.random  # noqa: F401  numpy loads it on first use (~15 ms): now, before the plan arrives or a fork
 
-from grader.run import wire
+from grader.run import plotstub, wire
 
 PARAMS = ("W_xh", "W_hh", "W_hy", "b_h", "b_y")
 SIGNATURES = {"__init__": ("input_size", "hidden_size", "output_size"), "forward": ("x",),
@@ -92,16 +92,42 @@ INJECTED_DTYPES = (np.float64, np.float32)
 
 def _op_set(cls, state, op):
     """Inject weights in the learner's own shape and dtype when the entry count matches (biases as (H,) ...)."""
-    rnn, adapted = state["rnn"], {}
-    for name, enc in op["params"].items():
-        value = wire.decode_array(enc)
+    rnn = state["rnn"]
+    adapted = _inject(rnn, {name: wire.decode_array(enc) for name, enc in op["params"].items()})
+    return {"params": _read_params(state), "adapted": adapted, "viewed": _viewed(rnn)}
+
+
+def _viewed(rnn: Any) -> list[str]:
+    """The parameters that another attribute of the instance views (a transpose cached in __init__, say)."""
+    try:
+        attrs = object.__getattribute__(rnn, "__dict__")  # the instance's own dict, not what a property says
+    except Exception:
+        return []
+    if type(attrs) is not dict:
+        return []
+    arrays = {name: v for name, v in dict.items(attrs) if type(v) is np.ndarray}
+    # may_share_memory compares bounds only: cheap, and exact enough for views and transposes.
+    return sorted(name for name in PARAMS if name in arrays and any(
+        other not in PARAMS and np.may_share_memory(v, arrays[name]) for other, v in arrays.items()))
+
+
+def _inject(rnn: Any, params: dict[str, np.ndarray], report: bool = True) -> dict[str, list]:
+    """Give `rnn` these parameters, in its own shape and dtype where the layout allows. Written into the learner's
+    own array when it is a plain, writeable ndarray of that shape, so that views and transposes the learner cached
+    in __init__ see the new values; else the attribute is rebound. Returns {name: [shape, dtype]} adapted (when
+    `report`)."""
+    adapted = {}
+    for name, value in params.items():
         current = getattr(rnn, name, None)
         if isinstance(current, np.ndarray) and current.dtype.kind == "f" and _same_layout(current.shape, value.shape):
             dtype = current.dtype if current.dtype in INJECTED_DTYPES else np.float64
+            adapted[name] = current
+            if type(current) is np.ndarray and current.flags.writeable and current.dtype == dtype:
+                current[...] = value.reshape(current.shape)  # into the learner's own array: its views see it
+                continue
             value = value.reshape(current.shape).astype(dtype)
-            adapted[name] = [list(current.shape), str(current.dtype)]
         setattr(rnn, name, value)
-    return {"params": _read_params(state), "adapted": adapted}
+    return {name: [list(a.shape), str(a.dtype)] for name, a in adapted.items()} if report else {}
 
 
 def _same_layout(learner: tuple[int, ...], ours: tuple[int, ...]) -> bool:
@@ -140,13 +166,31 @@ def _op_train(cls, state, op):
     return {"outputs": outputs, "params": _read_params(state)}
 
 
+def _op_nudged_forwards(cls, state, op):
+    """Finite differences through the learner's own forward: for each [name, flat index], a fresh instance (the
+    probe's seed) with the weights `params` but that entry moved by +eps, then by −eps, and one forward(x) each,
+    so that a state leaking between calls can't blur the differences. Returns every output, in that order."""
+    base = {name: wire.decode_array(enc) for name, enc in op["params"].items()}
+    x, values = _arr(op, "x"), []
+    for name, index in op["entries"]:
+        for sign in (1.0, -1.0):
+            nudged = {k: v.copy() for k, v in base.items()}
+            nudged[name].flat[index] += sign * op["eps"]
+            np.random.seed(op["seed"])
+            random.seed(op["seed"])
+            rnn = cls(*op["sizes"])
+            _inject(rnn, nudged, report=False)
+            values.append(_encode(state, rnn.forward(x.copy())))
+    return {"values": values}
+
+
 _OPS: dict[str, Callable] = {"new": _op_new, "set": _op_set, "forward": _op_forward, "backward": _op_backward,
-                             "train": _op_train}
+                             "train": _op_train, "nudged_forwards": _op_nudged_forwards}
 # The fields of each op's {"ok": ...} result, and their JSON types (the grader checks them on arrival).
 RESULT_FIELDS: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "new": {"params": dict, "hidden_size": dict}, "set": {"params": dict, "adapted": dict},
+    "new": {"params": dict, "hidden_size": dict}, "set": {"params": dict, "adapted": dict, "viewed": list},
     "forward": {"value": dict}, "backward": {"params": dict, "returned": (str, type(None)), "rebound": list},
-    "train": {"outputs": list, "params": dict}}
+    "train": {"outputs": list, "params": dict}, "nudged_forwards": {"values": list}}
 
 
 def describe_exception(e: BaseException, labels: frozenset[str]) -> dict[str, str]:
@@ -185,6 +229,8 @@ def load(chunks: list[dict[str, str]], kind: str) -> tuple[type | None, dict[str
     ns = module.__dict__
     labels = frozenset(c["label"] for c in chunks)
     warnings = []
+    stubs = plotstub.install()
+    already = len(stubs.requested)
     for chunk in chunks:
         label, code = chunk["label"], chunk["code"]
         linecache.cache[label] = (len(code), None, code.splitlines(True), label)
@@ -200,7 +246,7 @@ def load(chunks: list[dict[str, str]], kind: str) -> tuple[type | None, dict[str
         if isinstance(ns.get("SimpleRNN"), type) and fault["kind"] not in ("exited", "memory_limit"):
             # SimpleRNN exists already: grade it, but say what went wrong after it was defined.
             first = (fault["message"].splitlines() or [""])[0]
-            warnings.append(f"{fault.get('where') or label}: {first} "
+            warnings.append(f"{_located(fault.get('where') or label, first)} "
                             "(grading went on, since SimpleRNN was already defined)"[:wire.WARNING_CAP])
             continue
         return None, {"fault": {k: v[:wire.FAULT_CAPS[k]] for k, v in fault.items()}}
@@ -215,8 +261,17 @@ def load(chunks: list[dict[str, str]], kind: str) -> tuple[type | None, dict[str
     problems = {k: v[:wire.WARNING_CAP] for k, v in signature_problems(cls).items()}
     if "__init__" in problems:
         return None, {"fault": {"kind": "missing_class", "message": problems["__init__"]}}
-    warnings = (warnings + list(problems.values()))[:wire.WARNINGS]
+    warnings = (warnings + list(problems.values()) + [n for n in [plotstub.note(stubs.requested[already:])] if n])[
+        :wire.WARNINGS]
     return cls, {"loaded": {"warnings": warnings, "classes": classes, "signature_problems": problems}}
+
+
+def _located(where: str, message: str) -> str:
+    """`where: message`, naming the place once: messages often start with it ("cell 4, line 1: SyntaxError ...")
+    or end a phrase with it ("raised NameError at cell 4, line 1: ...")."""
+    if message.startswith(where):
+        return message
+    return f"{where}: {message.replace(f' at {where}', '')}"
 
 
 def signature_problems(cls: type) -> dict[str, str]:

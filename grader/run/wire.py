@@ -56,8 +56,9 @@ def name(text: Any) -> str:
 
 
 def _sizes(probe: dict[str, Any]) -> tuple[int, int, int, int]:
-    """(I, H, O, T) of a plan's probe: its sizes, and its longest sequence."""
-    i, h, o = next(op["sizes"] for op in probe["ops"] if op["op"] == "new")
+    """(I, H, O, T) of a plan's probe: its sizes (from the first op that builds an instance: `new`, or a
+    `nudged_forwards` that builds its own), and its longest sequence."""
+    i, h, o = next((op["sizes"] for op in probe["ops"] if "sizes" in op), (1, 1, 1))
     t = max([op["x"]["shape"][0] for op in probe["ops"] if "x" in op] + [1])
     return i, h, o, t
 
@@ -92,7 +93,8 @@ def probe_bound(probe: dict[str, Any]) -> tuple[int, int]:
     counts = {"new": (5, 1), "set": (5, 0), "forward": (0, 1), "backward": (5, 0)}
     size = tokens = 0
     for op in probe["ops"]:
-        params, values = counts.get(op["op"], (5, op.get("epochs", 0)))
+        params, values = counts.get(op["op"]) or {"train": (5, op.get("epochs", 0)),  # every epoch's outputs
+                                                  "nudged_forwards": (0, 2 * len(op.get("entries", ())))}[op["op"]]
         size += OP_BYTES + params * max(param.bytes, DESCRIPTION_BYTES) + values * max(value.bytes, DESCRIPTION_BYTES)
         tokens += 64 + params * max(param.tokens, DESCRIPTION_BYTES) + values * max(value.tokens, DESCRIPTION_BYTES)
     text = sum(TEXT_CAPS.values())

@@ -1,0 +1,41 @@
+import numpy as np
+
+
+class SimpleRNN:
+    def __init__(self, input_size, hidden_size, output_size):
+        self.hidden_size = hidden_size
+        self.W_xh = np.random.randn(hidden_size, input_size) * 0.01
+        self.W_hh = np.random.randn(hidden_size, hidden_size) * 0.01
+        self.W_hy = np.random.randn(output_size, hidden_size) * 0.01
+        self.b_h = np.zeros((hidden_size, 1))
+        self.b_y = np.zeros((output_size, 1))
+
+    def forward(self, x):
+        h = np.zeros((self.hidden_size, 1))
+        self.hs = [h]
+        self.ys = []
+        for t in range(len(x)):
+            h = np.tanh(self.W_xh @ x[t].reshape(-1, 1) + self.W_hh @ h + self.b_h)
+            self.hs.append(h)
+            self.ys.append(self.W_hy @ h + self.b_y)
+        return np.array(self.ys)
+
+    def backward(self, x, y, learning_rate):
+        dW_xh, dW_hh, dW_hy = np.zeros_like(self.W_xh), np.zeros_like(self.W_hh), np.zeros_like(self.W_hy)
+        db_h, db_y = np.zeros_like(self.b_h), np.zeros_like(self.b_y)
+        dh_next = np.zeros((self.hidden_size, 1))
+        for t in reversed(range(len(x))):
+            dy = self.ys[t] - y[t].reshape(-1, 1)
+            dW_hy += dy @ self.hs[t + 1].T
+            db_y += dy
+            dz = (1 - self.hs[t + 1] ** 2) * (self.W_hy.T @ dy + dh_next)
+            dW_xh += dz @ x[t].reshape(1, -1)
+            dW_hh += dz @ self.hs[t].T
+            db_h += dz
+            dh_next = self.W_hh.T @ dz
+        if not hasattr(self, "velocity"):
+            self.velocity = {}
+        for name, g in (("W_xh", dW_xh), ("W_hh", dW_hh), ("W_hy", dW_hy), ("b_h", db_h), ("b_y", db_y)):
+            v = 0.9 * self.velocity.get(name, 0) + g  # SGD with momentum
+            self.velocity[name] = v
+            setattr(self, name, getattr(self, name) - learning_rate * v)
