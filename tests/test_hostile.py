@@ -228,7 +228,7 @@ def _user_venv() -> str:
 
 def _copy_project(folder: str) -> str:
     root = os.path.join(folder, "project")
-    for part in ("grader", "solution", "templates"):
+    for part in ("grader", "solution", "starter", "templates"):
         shutil.copytree(os.path.join(ROOT, part), os.path.join(root, part),
                         ignore=shutil.ignore_patterns("__pycache__"))
     for path, dirs, files in os.walk(folder):

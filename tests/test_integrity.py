@@ -16,6 +16,7 @@ from conftest import REFERENCE, ROOT, STARTER, SUBMISSIONS, grade_file, referenc
 from grader.course import integrity, printstore, similarity, sidebyside
 from grader.course.fingerprints import K, W, fingerprint, winnow
 from grader.judge import signature
+from grader.judge.results import Op
 from grader.report import contract, exports, html
 from grader.tools import copies
 
@@ -241,6 +242,20 @@ def test_a_stored_record_of_another_method_or_cut_short_is_made_again(tmp_path):
         assert printstore.store(out, str(path)) == sha and printstore.load_header(out, sha) == header
 
 
+def test_a_common_file_missing_from_the_install_is_named_and_the_rest_still_discounted(tmp_path, monkeypatch):
+    full = printstore.common_kgrams()
+    assert printstore.missing_common() == []  # the positive control: this checkout has them all
+    gone = str(tmp_path / "starter" / "simple_rnn.py")
+    monkeypatch.setattr(printstore, "COMMON_FILES", (gone, *printstore.COMMON_FILES[1:]))
+    printstore.common_kgrams.cache_clear()
+    try:
+        left = printstore.common_kgrams()
+        assert printstore.missing_common() == [os.path.relpath(gone, ROOT)]
+        assert left and left < full  # the starter's own k-grams are the ones lost
+    finally:
+        printstore.common_kgrams.cache_clear()
+
+
 def test_known_files_are_listed_for_merge_and_checked(tmp_path):
     known = tmp_path / "known"
     (known / "sub").mkdir(parents=True)
@@ -287,14 +302,22 @@ def test_the_behaviour_key_is_for_wrong_numbers_only():
 
 
 def test_probe_digests_are_exact_and_ignore_exception_texts():
-    ok = [{"ok": {"value": {"t": "array", "shape": [1], "dtype": "float64", "data": "AAAAAAAA8D8="}}}]
-    nudged = [{"ok": {"value": {"t": "array", "shape": [1], "dtype": "float64", "data": "AQAAAAAA8D8="}}}]
-    assert signature.probe_digest(ok) != signature.probe_digest(nudged)  # one bit apart
-    e1 = [{"error": {"type": "ValueError", "message": "in alice.py line 3", "traceback": "..."}}]
-    e2 = [{"error": {"type": "ValueError", "message": "in bob.py line 9", "traceback": "---"}}]
+    def ok(x):
+        return [Op("ok", {"value": x, "params": {"W_xh": np.ones((2, 2))}})]
+    base = np.linspace(0.0, 1.0, 2000)
+    nudged = base.copy()
+    nudged[1000] = np.nextafter(nudged[1000], 2.0)  # one bit, where a printed array shows "..."
+    assert signature.probe_digest(ok(base)) == signature.probe_digest(ok(base.copy()))  # the positive control
+    assert signature.probe_digest(ok(base)) != signature.probe_digest(ok(nudged))
+    assert signature.probe_digest(ok(base)) != signature.probe_digest(ok(base.astype(np.float32)))
+    assert signature.probe_digest(ok(base)) != signature.probe_digest(ok(base.reshape(1000, 2)))
+    assert signature.probe_digest(ok(0.1)) != signature.probe_digest(ok(0.1 + 2 ** -56))
+    assert signature.probe_digest(ok([1.0, [2.0]])) != signature.probe_digest(ok([[1.0], 2.0]))
+    e1 = [Op("error", error={"type": "ValueError", "message": "in alice.py line 3", "traceback": "..."})]
+    e2 = [Op("error", error={"type": "ValueError", "message": "in bob.py line 9", "traceback": "---"})]
     assert signature.probe_digest(e1) == signature.probe_digest(e2)
-    assert signature.probe_digest(e1) != signature.probe_digest([{"error": {"type": "KeyError"}}])
-    assert signature.behaviour({"p": ok}, ["p", "q"]) == {"p": signature.probe_digest(ok), "q": ""}
+    assert signature.probe_digest(e1) != signature.probe_digest([Op("error", error={"type": "KeyError"})])
+    assert signature.behaviour({"p": e1}, ["p", "q"]) == {"p": signature.probe_digest(e1), "q": ""}
 
 
 def test_learners_never_see_the_behaviour_digests():

@@ -119,6 +119,9 @@ def run(source: str, options: Options, config: GradeConfig, key: str, *, stream:
         interrupted = not _grade_all(todo, options, config, key, jobs, progress)
         if not interrupted:  # while the files are at hand (a zip's are gone after this block)
             printstore.store_all(options.out, [e.path for e in entries if e.path])
+            for missing in printstore.missing_common():
+                progress.note(f"similarity: {missing} is missing from the grader's folder, so the lines it "
+                              "gives every learner are not discounted: flags may rest on them")
     progress.finish()
     if interrupted:
         progress.note(f"Interrupted: {progress.count} of {len(todo)} graded and saved. Run the same command again "

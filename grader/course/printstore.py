@@ -41,18 +41,30 @@ class Header:
 @functools.lru_cache(maxsize=1)
 def common_kgrams() -> frozenset[int]:
     """The k-grams no flag may rest on: the starter's, the reference's skeleton's (its code with forward's and
-    backward's bodies taken out) and the kata's common lines (common_code.txt). Read once per process."""
-    texts = []
-    for path in COMMON_FILES:
+    backward's bodies taken out) and the kata's common lines (common_code.txt). Read once per process; a file
+    missing from this install (missing_common) is left out rather than stopping the class."""
+    texts = [_read(path) for path in COMMON_FILES]
+    reference = _read(REFERENCE)
+    if reference:
+        tree = ast.parse(reference)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and node.name in ("forward", "backward"):
+                node.body = [ast.Pass()]
+        texts.append(ast.unparse(tree))
+    return frozenset(h for text in texts if text for h in fingerprint([text]).kgrams)
+
+
+def missing_common() -> list[str]:
+    """The common files (COMMON_FILES, REFERENCE) this install lacks: their lines are not discounted."""
+    return [os.path.relpath(p, ROOT) for p in (*COMMON_FILES, REFERENCE) if _read(p) is None]
+
+
+def _read(path: str) -> str | None:
+    try:
         with open(path, encoding="utf-8") as f:
-            texts.append(f.read())
-    with open(REFERENCE, encoding="utf-8") as f:
-        tree = ast.parse(f.read())
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef) and node.name in ("forward", "backward"):
-            node.body = [ast.Pass()]
-    texts.append(ast.unparse(tree))
-    return frozenset(h for text in texts for h in fingerprint([text]).kgrams)
+            return f.read()
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 @functools.lru_cache(maxsize=1)

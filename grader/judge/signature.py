@@ -2,29 +2,57 @@
 
 Two submissions with the same digests returned the same numbers, to the last bit, on every public probe: the
 same outputs, the same parameters after every update, the same exceptions. course/similarity.py pairs wrong
-submissions on that (`same_behaviour`). The digest is taken over what the child sent, as it sent it (arrays as
-their raw float64 bytes with shape and dtype), with an exception reduced to its type: its message and traceback
-name the learner's own files and lines, which two copies needn't share.
+submissions on that (`same_behaviour`). The digest is taken over the child's results as decoded (arrays as
+their raw bytes with shape and dtype, never as printed), with an exception reduced to its type: its message and
+traceback name the learner's own files and lines, which two copies needn't share.
 """
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
+
+import numpy as np
+
+from grader.judge.results import Op
+from grader.run.wire import Opaque
 
 DIGEST_CHARS = 16  # 64 bits: a chance collision between two of a class's submissions is out of the question
 
 
-def probe_digest(results: list[Any] | None) -> str:
-    """The digest of one probe's results as the child reported them ("" when it reported none)."""
+def probe_digest(results: list[Op] | None) -> str:
+    """The digest of one probe's results ("" when the child reported none): each op's status, its values to the
+    last bit (an array as its dtype, shape and raw bytes; a float as its hex), and an error's type alone."""
     if results is None:
         return ""
-    kept = [{"error": {"type": r["error"].get("type", "")}} if isinstance(r, dict) and isinstance(r.get("error"), dict)
-            else r for r in results]
-    text = json.dumps(kept, sort_keys=True, separators=(",", ":"), allow_nan=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:DIGEST_CHARS]
+    h = hashlib.sha256()
+    for r in results:
+        _feed(h, [r.status, r.value, r.error.get("type", "")])
+    return h.hexdigest()[:DIGEST_CHARS]
 
 
-def behaviour(probes: dict[str, list[Any]], names: list[str]) -> dict[str, str]:
+def _feed(h: Any, v: Any) -> None:
+    """Hash `v` unambiguously: every item is tagged with its kind and, where variable, its length."""
+    if isinstance(v, np.ndarray):
+        data = np.ascontiguousarray(v).tobytes() if v.dtype != object else repr(v.tolist()).encode()
+        h.update(f"a{v.dtype.str}{v.shape}{len(data)}:".encode() + data)
+    elif isinstance(v, dict):
+        h.update(f"d{len(v)}:".encode())
+        for k in sorted(v, key=str):
+            _feed(h, str(k))
+            _feed(h, v[k])
+    elif isinstance(v, (list, tuple)):
+        h.update(f"l{len(v)}:".encode())
+        for item in v:
+            _feed(h, item)
+    elif isinstance(v, (float, np.floating)):
+        h.update(f"f{float(v).hex()};".encode())
+    elif isinstance(v, Opaque):
+        _feed(h, ["opaque", v.type_name, v.size, v.dtype])
+    else:  # str, int, bool, None
+        text = repr(v).encode()
+        h.update(f"{type(v).__name__}{len(text)}:".encode() + text)
+
+
+def behaviour(probes: dict[str, list[Op]], names: list[str]) -> dict[str, str]:
     """{probe name: digest} for the probes `names` (the public ones, in plan order)."""
     return {name: probe_digest(probes.get(name)) for name in names}
