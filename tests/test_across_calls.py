@@ -10,6 +10,7 @@ import pytest
 from conftest import SUBMISSIONS, by_id as checks_by_id, grade_file
 from test_diagnose import BASE, WRONG, by_id, ids_and_style, stem
 
+from grader.diagnose import sizes
 from grader.judge.plan import default_plan
 
 
@@ -120,6 +121,34 @@ def test_a_backward_that_raises_for_some_sizes_says_which():
     # ... and its other mistakes are still found, from the cases where it runs
     d = by_id(graded("fails_for_some_sizes+loss_mean_over_time__row"))["loss_mean_over_time"]
     assert set(d.evidence["update_ratio_by_probe"]) == {"backward/single_step", "backward/long_sequence"}
+
+
+def test_a_method_that_raises_for_some_lengths_is_told_the_length_not_the_sizes():
+    d = by_id(graded("fails_for_some_lengths__col"))["fails_for_some_lengths"]
+    assert d.evidence["method"] == "forward" and d.evidence["apart_by"] == "length"
+    assert {c[3] for c in d.evidence["failing"]} == {40} and [2, 4, 1, 40] in d.evidence["failing"]
+    assert [2, 4, 1, 5] in d.evidence["running"]  # the same sizes run at another length
+    assert "for sequences of length T = 40" in d.message and "(it fails only for the longest sequences)" in d.message
+    assert "sizes (I, H, O) =" not in d.message
+    d = by_id(graded("fails_for_some_lengths__row"))["fails_for_some_lengths"]
+    assert d.evidence["method"] == "backward" and {c[3] for c in d.evidence["failing"]} == {20, 40}
+
+
+def test_what_sets_the_failing_cases_apart_is_named_from_every_case():
+    def said(failing, running):
+        return sizes._diagnosis("forward", {c: "ValueError: x" for c in failing}, sorted(running))
+    by_sizes = said([(3, 4, 2, 5)], [(1, 4, 2, 5), (1, 5, 2, 20)])
+    assert by_sizes.id == "fails_for_some_sizes" and by_sizes.evidence["apart_by"] == "sizes"
+    assert "(it runs only where input_size = 1)" in by_sizes.message and "length may" not in by_sizes.message
+    both = said([(3, 4, 2, 1)], [(1, 4, 2, 5)])  # other sizes and another length: the cases can't tell which
+    assert both.id == "fails_for_some_sizes" and both.evidence["apart_by"] == "sizes and length"
+    assert "T = 1) that none where it runs has, so the length may be what matters" in both.message
+    short = said([(2, 4, 1, 1), (3, 4, 2, 1)], [(2, 4, 1, 5), (3, 4, 2, 6)])
+    assert short.id == "fails_for_some_lengths" and "(it fails only for the shortest sequences)" in short.message
+    mixed = said([(2, 4, 1, 1)], [(2, 4, 1, 5), (3, 4, 2, 1)])  # its sizes and its length each run elsewhere
+    assert mixed.id == "fails_for_some_cases" and mixed.evidence["apart_by"] == "neither"
+    assert "neither the sizes nor the length alone set them apart" in mixed.message
+    assert "(2, 4, 1, 1)" in mixed.message and "{" not in mixed.message + mixed.hint
 
 
 def test_a_state_broadcast_to_a_matrix_says_so():

@@ -532,8 +532,8 @@ def test_a_hostile_class_zip_gives_a_row_for_every_real_student(tmp_path):
     # The formula in a name is text in the gradebook; numbers stay numbers.
     assert r["12346"]["name"] == '\'=HYPERLINK("evil.example";"x")'
     assert r["12346"]["file"] == '\'=HYPERLINK("evil.example";"x")_12346_assignsubmission_file/rnn.py'
-    assert r["12346"]["summary"] == "Score: 100/100 (24 of 24 checks passed)."
-    assert r["dora"]["summary"].startswith("Score: 0/100 (0 of 24 checks passed). Could not be graded (bad_file): "
+    assert r["12346"]["summary"] == "Score: 100/100 (27 of 27 checks passed)."
+    assert r["dora"]["summary"].startswith("Score: 0/100 (0 of 27 checks passed). Could not be graded (bad_file): "
                                            "dora.py can't be extracted from the zip (That compression method")
 
 

@@ -22,7 +22,8 @@ CONTRACT_IDS = {"not_implemented", "loss_mean_over_time", "loss_missing_half", "
                 "initial_state_aliased", "gradient_ascent", "biases_not_updated", "updates_inside_time_loop",
                 "hidden_state_not_reset", "output_activation", "missing_recurrence", "gradient_clipping",
                 "learning_rate_ignored", "init_changed", "first_step_skipped", "learning_rate_applied_twice",
-                "weight_decay", "gradients_not_reset", "optimizer_not_sgd", "fails_for_some_sizes", "shape_broadcast"}
+                "weight_decay", "gradients_not_reset", "optimizer_not_sgd", "fails_for_some_sizes", "shape_broadcast",
+                "fails_for_some_lengths"}
 CORRECT = sorted(glob.glob(os.path.join(SUBMISSIONS, "correct", "*.py")))
 # wrong/: the shared corpus; combined/: more combinations, so that every id also appears with others.
 WRONG = sorted(glob.glob(os.path.join(SUBMISSIONS, "wrong", "*.py")) +

@@ -37,6 +37,7 @@ GROUPS = {
     "init_changed": {"official"}, "first_step_skipped": {"backward"}, "learning_rate_applied_twice": {"backward"},
     "weight_decay": {"backward"}, "gradients_not_reset": {"backward"}, "optimizer_not_sgd": {"backward"},
     "fails_for_some_sizes": {"backward"}, "shape_broadcast": {"forward"},
+    "fails_for_some_lengths": {"forward", "backward"},
 }
 
 

@@ -72,6 +72,9 @@ def test_hostile_messages_class_names_and_file_name_are_shown_escaped(hostile):
     # A name the learner chose (a class's) reaches the grader as printable ASCII only (run/wire.py): ESC is a "?".
     assert r"  ERR   forward/long_sequence           0/4  forward() (sizes I, H, O = (2, 6, 2)) raised " \
            r"Evil?[2J: class named to clear the screen" in lines
+    # It raises for T = 1 and T = 40 at sizes where it runs otherwise: the length is named, not the sizes.
+    assert any(ln.startswith("  diagnosis [fails_for_some_lengths]: forward raises ValueError: ") and
+               "for sequences of length T = 1, 40" in ln for ln in lines)
     # The fake score is inside a line, escaped; the one score line is the grader's, the last line.
     assert [ln for ln in lines if ln.lstrip().startswith("Score")] == ["Score: 89/100"] == lines[-1:]
     # The JSON keeps what the learner's code said, byte for byte: only what a terminal shows is escaped.

@@ -37,6 +37,17 @@ TEXT: dict[str, tuple[str, str]] = {
         "said here comes from the sizes where it runs.",
         "Call {method} on a case with {case} and print the shape of each intermediate array: which step assumes "
         "a size of 1?"),
+    "fails_for_some_lengths": (
+        "{method} raises {error} for sequences of length T = {failing}, and runs for T = {running}{pattern}, at the "
+        "same sizes. What else is said here comes from the cases where it runs.",
+        "Call {method} on a sequence of {case} and print the shape of each intermediate array: what assumes a "
+        "length, a buffer made for a fixed number of steps, or a step t − 1 or t + 1 that isn't there?"),
+    "fails_for_some_cases": (
+        "{method} raises {error} for (I, H, O, T) = {failing}, and runs for {running}: neither the sizes nor the "
+        "length alone set them apart, so it is their combination (an index mixing up T and a size?) or the values "
+        "themselves. What else is said here comes from the cases where it runs.",
+        "Run {method} on the first failing case and print the shapes at the step where it raises: which dimension "
+        "is used where another was meant?"),
     "loss_mean_over_time": (
         "Your updates shrink as 1/T with the number of time steps T{overall}: your loss is averaged over the time "
         "steps, but the kata's is summed.",
@@ -139,7 +150,8 @@ TANH_VARIANTS = {"tanh_of_h": "1 − tanh(h)² (tanh applied twice)", "one_minus
 
 
 # Order of the report: what the learner should fix first comes first.
-ORDER = ("not_implemented", "init_changed", "fails_for_some_sizes", "shape_broadcast", "output_activation",
+ORDER = ("not_implemented", "init_changed", "fails_for_some_sizes", "fails_for_some_lengths", "fails_for_some_cases",
+         "shape_broadcast", "output_activation",
          "missing_recurrence", "hidden_state_not_reset", "forward_mismatch", "gradient_ascent", "loss_missing_half",
          "loss_mean_over_time", "loss_mean_over_outputs", "only_last_step_loss", "truncated_bptt",
          "first_step_skipped", "tanh_derivative", "whh_gradient_uses_current_state", "initial_state_aliased",

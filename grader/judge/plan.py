@@ -181,8 +181,16 @@ def build_probes() -> list[Probe]:
     probes += [official_probe(c) for c in official_cases()]
     # Not scored: tells whether backward needs a forward first (the report names the convention).
     probes.append(backward_probe("conventions/backward_alone", 401, (2, 4, 1), 3, 0.01, forward_first=False))
-    probes += diagnostic_probes()
+    probes += diagnostic_probes() + length_probes()
     return probes
+
+
+def length_probes() -> list[Probe]:
+    """Not scored; only diagnose/sizes.py reads them. forward/basic's sizes at the shortest and the longest length
+    the plan uses: a method that raises for T = 1 or T = 40 then also raises at sizes where it runs otherwise, so
+    that the length, not the sizes, is named as what sets the failing cases apart."""
+    return [backward_probe("lengths/single_step", 208, (2, 4, 1), 1, 0.01),
+            backward_probe("lengths/long", 209, (2, 4, 1), 40, 0.01)]
 
 
 def diagnostic_probes() -> list[Probe]:

@@ -38,6 +38,8 @@ TITLES = {
     "learning_rate_ignored": "the learning rate is ignored",
     "backward_mismatch": "the updates are off",
     "fails_for_some_sizes": "a method raises for some sizes",
+    "fails_for_some_lengths": "a method raises for some lengths",
+    "fails_for_some_cases": "a method raises in some cases",
     "shape_broadcast": "the hidden state became a matrix",
     "first_step_skipped": "the backward loop stops before t = 0",
     "learning_rate_applied_twice": "the learning rate is applied twice",
