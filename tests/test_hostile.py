@@ -85,7 +85,7 @@ EXPECT = {
     "lying_objects.py": Expect("graded", None, 0, with_reference=True),
     "lying_ndarray.py": Expect("graded", None, 45, with_reference=True),
     "gc_scan.py": Expect("graded", None, 0),
-    "terminal_escapes.py": Expect("graded", None, 88, with_reference=True),
+    "terminal_escapes.py": Expect("graded", None, 89, with_reference=True),
     "readback_huge.py": Expect("graded", None, 30, with_reference=True),
     "readback_float16.py": Expect("graded", None, 30, with_reference=True),
     "hidden_leak.py": Expect("graded", None, 100, with_reference=True),

@@ -99,13 +99,7 @@ def _op_set(cls, state, op):
 
 def _viewed(rnn: Any) -> list[str]:
     """The parameters that another attribute of the instance views (a transpose cached in __init__, say)."""
-    try:
-        attrs = object.__getattribute__(rnn, "__dict__")  # the instance's own dict, not what a property says
-    except Exception:
-        return []
-    if type(attrs) is not dict:
-        return []
-    arrays = {name: v for name, v in dict.items(attrs) if type(v) is np.ndarray}
+    arrays = {name: v for name, v in dict.items(_instance_dict(rnn)) if type(v) is np.ndarray}
     # may_share_memory compares bounds only: cheap, and exact enough for views and transposes.
     return sorted(name for name in PARAMS if name in arrays and any(
         other not in PARAMS and np.may_share_memory(v, arrays[name]) for other, v in arrays.items()))
@@ -113,8 +107,8 @@ def _viewed(rnn: Any) -> list[str]:
 
 def _inject(rnn: Any, params: dict[str, np.ndarray], report: bool = True) -> dict[str, list]:
     """Give `rnn` these parameters, in its own shape and dtype where the layout allows. Written into the learner's
-    own array when it is a plain, writeable ndarray of that shape, so that views and transposes the learner cached
-    in __init__ see the new values; else the attribute is rebound. Returns {name: [shape, dtype]} adapted (when
+    own array when it is a plain, writeable ndarray of that shape held in the instance's own __dict__, so that views
+    and transposes the learner cached in __init__ see the new values; else the attribute is rebound. Returns {name: [shape, dtype]} adapted (when
     `report`)."""
     adapted = {}
     for name, value in params.items():
@@ -122,12 +116,28 @@ def _inject(rnn: Any, params: dict[str, np.ndarray], report: bool = True) -> dic
         if isinstance(current, np.ndarray) and current.dtype.kind == "f" and _same_layout(current.shape, value.shape):
             dtype = current.dtype if current.dtype in INJECTED_DTYPES else np.float64
             adapted[name] = current
-            if type(current) is np.ndarray and current.flags.writeable and current.dtype == dtype:
+            if type(current) is np.ndarray and current.flags.writeable and current.dtype == dtype and \
+                    _own(rnn, name) is current:
                 current[...] = value.reshape(current.shape)  # into the learner's own array: its views see it
                 continue
             value = value.reshape(current.shape).astype(dtype)
         setattr(rnn, name, value)
     return {name: [list(a.shape), str(a.dtype)] for name, a in adapted.items()} if report else {}
+
+
+def _own(rnn: Any, name: str) -> Any:
+    """The instance's own attribute `name`, or None: what a property or __getattr__ returns may be a copy, and a
+    write into a copy would be lost (the learner would compute with other weights than those injected)."""
+    return dict.get(_instance_dict(rnn), name)
+
+
+def _instance_dict(rnn: Any) -> dict[str, Any]:
+    """The instance's own __dict__, read past any property or __getattribute__ of the learner's ({} if none)."""
+    try:
+        attrs = object.__getattribute__(rnn, "__dict__")
+    except Exception:
+        return {}
+    return attrs if type(attrs) is dict else {}
 
 
 def _same_layout(learner: tuple[int, ...], ours: tuple[int, ...]) -> bool:

@@ -32,7 +32,7 @@ def fake_results(ops):
             out.append({"ok": {"params": params, "hidden_size": wire.encode_value(h)}})
         elif op["op"] == "set":
             params = op["params"]
-            out.append({"ok": {"params": params, "adapted": {}}})
+            out.append({"ok": {"params": params, "adapted": {}, "viewed": []}})
         elif op["op"] == "forward":
             out.append({"ok": {"value": wire.encode_array(np.zeros((op["x"]["shape"][0], sizes[2], 1)))}})
         elif op["op"] == "backward":
