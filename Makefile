@@ -13,7 +13,7 @@ CONFIG ?=
 JOBS ?=
 ARGS ?=
 
-.PHONY: grade watch grade-all gradescope bench-batch test test-quick bench venv clean notebook
+.PHONY: grade watch grade-all gradescope bench-batch test test-quick bench venv clean notebook golden
 
 venv: $(STAMP)
 
@@ -55,6 +55,10 @@ test-quick: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m grader.tools.bench
+
+# Rewrite tests/golden/corpus.json (every grade and report of the test corpus) after a change meant to alter them.
+golden: $(STAMP)
+	$(PY) -m grader.tools.golden
 
 clean:
 	rm -rf $(VENV) $(REPORTS) .pytest_cache dist
