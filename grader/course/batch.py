@@ -253,16 +253,16 @@ def write_outputs(entry: discover.Entry, result: GradeResult, config: GradeConfi
     folder = os.path.join(options.out, entry.student)
     os.makedirs(folder, exist_ok=True)
     storage.remove_leftovers(folder)
-    d = contract.to_dict(result)
+    d = contract.to_dict(result)  # once: both pages and the record start from it
+    if reports:
+        storage.write_text(os.path.join(folder, REPORT), html.from_dict(d, learner_view=True))
+    if reports and any(c.hidden for c in result.checks):  # the hidden cases whole: for the instructor only
+        storage.write_text(os.path.join(folder, INSTRUCTOR_REPORT), html.from_dict(d, learner_view=False),
+                           private=True)
     d["batch"] = {"student": entry.student, "name": entry.name, "file": entry.shown, "note": entry.note,
                   "problem": entry.problem, "settings": key, "layout": entry.layout, "lms_id": entry.lms_id,
                   "class": options.class_name,
                   "graded_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())}
-    if reports:
-        storage.write_text(os.path.join(folder, REPORT), html.to_html(result, learner_view=True))
-    if reports and any(c.hidden for c in result.checks):  # the hidden cases whole: for the instructor only
-        storage.write_text(os.path.join(folder, INSTRUCTOR_REPORT), html.to_html(result, learner_view=False),
-                           private=True)
     if options.gradescope:
         storage.write_text(os.path.join(folder, GRADESCOPE_RESULTS), contract.dumps(exports.gradescope(
             d, visibility=options.visibility, hidden_visibility=options.hidden_visibility)))
