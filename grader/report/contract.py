@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import json
 import math
 from typing import Any
 
+from grader.report import jsontext
 from grader.result import GradeResult
 
 _HIDDEN_VERDICT = {"pass": "passed", "fail": "failed", "error": "your code raised an error", "skipped": "not run"}
@@ -107,7 +107,7 @@ def to_json(result: GradeResult, *, learner_view: bool = False) -> str:
 
 def dumps(d: dict[str, Any]) -> str:
     """A result dict as the contract's JSON text."""
-    return json.dumps(d, indent=1, allow_nan=False, default=_jsonable) + "\n"
+    return jsontext.dumps(d, default=_jsonable) + "\n"  # json.dumps(d, indent=1, allow_nan=False), faster
 
 
 def _jsonable(o: Any) -> Any:
