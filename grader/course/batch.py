@@ -23,6 +23,7 @@ import os
 import resource
 import shutil
 import sys
+import tempfile
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -143,10 +144,16 @@ def _grade_all(todo: list[discover.Entry], options: Options, config: GradeConfig
     then recorded as internal errors. Returns False when interrupted by Ctrl-C."""
     if not todo:
         return True
+    with pack_settings(config) as packed:
+        return _run_pool(todo, packed, options, config, key, jobs, progress)
+
+
+def _run_pool(todo: list[discover.Entry], packed: str, options: Options, config: GradeConfig, key: str, jobs: int,
+              progress: Progress) -> bool:
     queue = collections.deque(todo)
     attempts: dict[str, int] = collections.Counter()
     pending: dict[Future, tuple[discover.Entry, ProcessPoolExecutor]] = {}
-    pool = make_pool(jobs, config, options.fork_server)
+    pool = make_pool(jobs, config, options.fork_server, packed)
 
     def renew(broken: ProcessPoolExecutor) -> None:
         """A worker died and broke `broken`: the submissions it held are retried in a fresh pool (said once)."""
@@ -154,7 +161,7 @@ def _grade_all(todo: list[discover.Entry], options: Options, config: GradeConfig
         if broken is pool:
             progress.note("a grading process died; the submissions it held are graded again")
             pool.shutdown(wait=False, cancel_futures=True)
-            pool = make_pool(jobs, config, options.fork_server)
+            pool = make_pool(jobs, config, options.fork_server, packed)
 
     try:
         while queue or pending:
@@ -193,14 +200,30 @@ def _grade_all(todo: list[discover.Entry], options: Options, config: GradeConfig
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def make_pool(jobs: int, config: GradeConfig, fork_server: bool) -> ProcessPoolExecutor:
+def make_pool(jobs: int, config: GradeConfig, fork_server: bool, packed: str | None = None) -> ProcessPoolExecutor:
     """`jobs` worker processes, each with its own fork server (or fresh children), all given the settings and the
     reference's results, computed here once for the run (cached in this process) and pickled once for them all
-    (worker.py). Tasks call worker_runner() and worker.config()."""
+    (worker.py), or read from `packed`, a file of pack_settings. Tasks call worker_runner() and worker.config()."""
     # spawn: a worker is a fresh interpreter, never a fork of this process and its threads.
     return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=worker.init,
-                               initargs=(worker.pack(config, reference.results_for_plan(config.plan)), fork_server))
+                               initializer=worker.init, initargs=(packed or _packed(config), fork_server))
+
+
+def _packed(config: GradeConfig) -> bytes:
+    return worker.pack(config, reference.results_for_plan(config.plan))
+
+
+@contextlib.contextmanager
+def pack_settings(config: GradeConfig):
+    """A private file holding the workers' start-up data (worker.pack), removed afterwards: its path."""
+    fd, path = tempfile.mkstemp(prefix="grader-pool-", suffix=".pickle")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(_packed(config))
+        yield path
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
 
 
 def worker_runner() -> sandbox.Runner:

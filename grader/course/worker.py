@@ -26,9 +26,11 @@ def pack(config: Any, reference_results: dict[str, list]) -> bytes:
     return pickle.dumps((config, reference_results), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def init(packed: bytes, fork_server: bool) -> None:
-    """In each pool worker: start its fork server, then take the settings and the reference's results (`pack`)
-    instead of computing them again."""
+def init(packed: bytes | str, fork_server: bool) -> None:
+    """In each pool worker: start its fork server, then take the settings and the reference's results (`pack`'s
+    bytes, or the path of a file holding them) instead of computing them again. A path keeps the pool's start
+    from being serialized: the parent writes each worker's start-up data into a pipe, and blocks until that
+    worker's interpreter is up to read it when the data is larger than the pipe."""
     # Ctrl-C is the parent's to handle: workers finish the submission in hand, so its result is saved.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if fork_server:
@@ -37,6 +39,12 @@ def init(packed: bytes, fork_server: bool) -> None:
         atexit.register(_Worker.server.close)  # the server and its children end with the worker
     from grader.judge import reference
 
+    if isinstance(packed, str):
+        try:
+            with open(packed, "rb") as f:
+                packed = f.read()
+        except FileNotFoundError:  # the batch ended (and removed it) before this worker got going: no task comes
+            return
     config, reference_results = pickle.loads(packed)
     reference.prime(config.plan, reference_results)
     _Worker.config = config
