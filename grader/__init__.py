@@ -8,6 +8,13 @@ Kept import-free: the confined child imports this package too, and must load not
 """
 import os
 
+# One BLAS thread in every grader process (the CLI, batch workers, tools), set here because every entry point
+# imports this package before numpy: the grader's matrices are tiny, and a pool of spinning OpenBLAS threads per
+# process only costs CPU (the confined child's environment says the same, run/launch.py child_env).
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_name] = "1"
+del _name
+
 SCHEMA_VERSION = 1
 # The project's root: grader/, solution/, templates/ (a confined child may read none of it).
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -203,7 +203,8 @@ def _grade(args: argparse.Namespace, runner, plan_cache: str | None = None) -> i
 
     # No runner when the path is not a regular file: grade_path refuses it before anything would run.
     result = grade.grade_path(args.submission, config, runner=runner if runner is not None else sandbox.FRESH)
-    refused = _after_grading(args, config, result, plan_cache)
+    d = contract.to_dict(result)  # once, for the JSON, the report and the summary
+    refused = _after_grading(args, config, result, plan_cache, d)
     if refused is not None:
         return refused
     if "gradescope" in args.format:
@@ -221,13 +222,15 @@ def _grade(args: argparse.Namespace, runner, plan_cache: str | None = None) -> i
         # With --json -, stdout carries the JSON alone and the summary moves to stderr.
         out = sys.stderr if args.json == "-" else sys.stdout
         colour = out.isatty() and not os.environ.get("NO_COLOR")
-        out.write(terminal.to_terminal(result, colour=colour, report=args.html))
+        out.write(terminal.render(d, colour=colour, report=args.html))
     return _exit_status(result, args.fail_under)
 
 
-def _after_grading(args: argparse.Namespace, config, result: GradeResult, plan_cache: str | None) -> int | None:
-    """Fill the plan cache, write --json and --html. EXIT_USAGE when the grading was refused for want of
-    isolation (--require-isolation), and nothing is written."""
+def _after_grading(args: argparse.Namespace, config, result: GradeResult, plan_cache: str | None,
+                   d: dict | None = None) -> int | None:
+    """Fill the plan cache, write --json and --html (from `d`, contract.to_dict(result), when the caller has it).
+    EXIT_USAGE when the grading was refused for want of isolation (--require-isolation), and nothing is
+    written."""
     from grader import grade
     from grader.report import contract, html
     from grader.report.tty import visible
@@ -239,10 +242,12 @@ def _after_grading(args: argparse.Namespace, config, result: GradeResult, plan_c
     if args.require_isolation and result.status == "error" and result.error.message.startswith(grade.REFUSED):
         print(f"grader: error: {visible(result.error.message)}", file=sys.stderr)
         return EXIT_USAGE
+    if d is None and (args.json or args.html):
+        d = contract.to_dict(result)
     if args.json:  # with hidden cases it holds their expected values: readable by its owner only
-        _write(args.json, contract.to_json(result), private=any(c.hidden for c in result.checks))
+        _write(args.json, contract.dumps(d), private=any(c.hidden for c in result.checks))
     if args.html:
-        _write(args.html, html.to_html(result))
+        _write(args.html, html.from_dict(d))
     return None
 
 

@@ -485,7 +485,7 @@ def test_a_grader_failure_while_writing_is_recorded_and_retried(tmp_path, monkey
     (entry,) = discover.submissions(source)
     config = settings.grade_config(settings.load(None))
     options = batch.Options(out=str(tmp_path / "out"))
-    monkeypatch.setattr(batch.html, "to_html", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(batch.html, "from_dict", lambda *a, **k: 1 / 0)
     done = batch.grade_entry(entry, config, "key", options)
     assert (done.status, done.error_kind) == ("error", "internal")
     stored = gradebook.read_result(options.out, "alice")

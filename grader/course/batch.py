@@ -14,16 +14,16 @@ from the stored results in student order. Each worker forks those children from 
 """
 from __future__ import annotations
 
-import atexit
 import collections
 import contextlib
 import dataclasses
 import hashlib
 import multiprocessing
 import os
+import resource
 import shutil
-import signal
 import sys
+import tempfile
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -32,12 +32,11 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from grader import grade
-from grader.course import discover, gradebook, printstore, storage
+from grader.course import discover, gradebook, printstore, storage, worker
 from grader.course.config import LmsSettings
 from grader.course.gradebook import INSTRUCTOR_REPORT, REPORT, RESULT
 from grader.grade import GradeConfig
 from grader.judge import reference
-from grader.judge.plan import Plan
 from grader.report import contract, exports, html
 from grader.report.tty import visible
 from grader.result import ErrorInfo, GradeResult
@@ -70,6 +69,9 @@ class Done:
     score: float
     max_score: float
     error_kind: str
+    cpu_s: float = 0.0        # the worker's CPU time on it (grading, diagnosis, reports), its children's aside
+    child_cpu_s: float = 0.0  # its children's (with a fork server; 0 where that is not known)
+    peak_kib: tuple[int, int, int] = (0, 0, 0)  # peak resident memory so far: worker, fork server, largest child
 
 
 @dataclass
@@ -79,6 +81,9 @@ class Outcome:
     graded: int
     interrupted: bool
     tally: gradebook.Tally | None
+    cpu_s: float = 0.0        # the workers' CPU time on the submissions graded, all told (Done.cpu_s)
+    child_cpu_s: float = 0.0  # their children's (Done.child_cpu_s)
+    peak_kib: tuple[int, int, int] = (0, 0, 0)  # the largest of Done.peak_kib, each of the three
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -126,11 +131,13 @@ def run(source: str, options: Options, config: GradeConfig, key: str, *, stream:
     if interrupted:
         progress.note(f"Interrupted: {progress.count} of {len(todo)} graded and saved. Run the same command again "
                       "to grade the rest.")
-        return Outcome(len(entries), len(entries) - len(todo), progress.count, True, None)
+        return Outcome(len(entries), len(entries) - len(todo), progress.count, True, None, progress.cpu_s,
+                       progress.child_cpu_s, progress.peak_kib)
     title = options.class_name + shard
     tally = gradebook.build(options.out, [e.student for e in entries], junit=options.junit, title=title,
                             lms_settings=options.lms, known=options.known)
-    return Outcome(len(entries), len(entries) - len(todo), progress.count, False, tally)
+    return Outcome(len(entries), len(entries) - len(todo), progress.count, False, tally, progress.cpu_s,
+                   progress.child_cpu_s, progress.peak_kib)
 
 
 def _grade_all(todo: list[discover.Entry], options: Options, config: GradeConfig, key: str, jobs: int,
@@ -140,10 +147,16 @@ def _grade_all(todo: list[discover.Entry], options: Options, config: GradeConfig
     then recorded as internal errors. Returns False when interrupted by Ctrl-C."""
     if not todo:
         return True
+    with pack_settings(config) as packed:
+        return _run_pool(todo, packed, options, config, key, jobs, progress)
+
+
+def _run_pool(todo: list[discover.Entry], packed: str, options: Options, config: GradeConfig, key: str, jobs: int,
+              progress: Progress) -> bool:
     queue = collections.deque(todo)
     attempts: dict[str, int] = collections.Counter()
     pending: dict[Future, tuple[discover.Entry, ProcessPoolExecutor]] = {}
-    pool = make_pool(jobs, config, options.fork_server)
+    pool = make_pool(jobs, config, options.fork_server, packed)
 
     def renew(broken: ProcessPoolExecutor) -> None:
         """A worker died and broke `broken`: the submissions it held are retried in a fresh pool (said once)."""
@@ -151,14 +164,14 @@ def _grade_all(todo: list[discover.Entry], options: Options, config: GradeConfig
         if broken is pool:
             progress.note("a grading process died; the submissions it held are graded again")
             pool.shutdown(wait=False, cancel_futures=True)
-            pool = make_pool(jobs, config, options.fork_server)
+            pool = make_pool(jobs, config, options.fork_server, packed)
 
     try:
         while queue or pending:
             while queue and len(pending) < 2 * jobs:
                 e = queue.popleft()
                 try:
-                    future = pool.submit(grade_entry, e, config, key, options)
+                    future = pool.submit(_grade_task, e, key, options)
                 except BrokenProcessPool:  # it broke since the last wait: e never ran
                     queue.appendleft(e)
                     renew(pool)
@@ -190,39 +203,52 @@ def _grade_all(todo: list[discover.Entry], options: Options, config: GradeConfig
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def make_pool(jobs: int, config: GradeConfig, fork_server: bool) -> ProcessPoolExecutor:
-    """`jobs` worker processes, each with its own fork server (or fresh children), all given the reference's
-    results, computed here once for the run (cached in this process). Tasks call worker_runner()."""
+def make_pool(jobs: int, config: GradeConfig, fork_server: bool, packed: str | None = None) -> ProcessPoolExecutor:
+    """`jobs` worker processes, each with its own fork server (or fresh children), all given the settings and the
+    reference's results, computed here once for the run (cached in this process) and pickled once for them all
+    (worker.py), or read from `packed`, a file of pack_settings. Tasks call worker_runner() and worker.config()."""
     # spawn: a worker is a fresh interpreter, never a fork of this process and its threads.
     return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_worker_init,
-                               initargs=(config.plan, reference.results_for_plan(config.plan), fork_server))
+                               initializer=worker.init, initargs=(packed or _packed(config), fork_server))
 
 
-# This worker process's fork server, started by _worker_init (each pool worker owns one; None in the parent).
-_server: forkserver.ForkServer | None = None
+def _packed(config: GradeConfig) -> bytes:
+    return worker.pack(config, reference.results_for_plan(config.plan))
 
 
-def _worker_init(plan: Plan, reference_results: dict[str, list], fork_server: bool) -> None:
-    """In each pool worker: start its fork server (it boots while the worker waits for work), take the
-    reference's results instead of computing them again."""
-    global _server
-    # Ctrl-C is the parent's to handle: workers finish the submission in hand, so its result is saved.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    reference.prime(plan, reference_results)
-    if fork_server:
-        _server = forkserver.ForkServer()
-        _server.start()
-        atexit.register(_server.close)  # the server and its children end with the worker
+@contextlib.contextmanager
+def pack_settings(config: GradeConfig):
+    """A private file holding the workers' start-up data (worker.pack), removed afterwards: its path."""
+    fd, path = tempfile.mkstemp(prefix="grader-pool-", suffix=".pickle")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(_packed(config))
+        yield path
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
 
 
 def worker_runner() -> sandbox.Runner:
     """What runs a child's plan in this worker: its fork server, or a fresh interpreter."""
-    return _server if _server is not None else sandbox.FRESH
+    server = worker.server()
+    return server if server is not None else sandbox.FRESH
 
 
 def worker_server() -> forkserver.ForkServer | None:
-    return _server
+    return worker.server()
+
+
+def _grade_task(entry: discover.Entry, key: str, options: Options) -> Done:
+    """A pool task: grade_entry with the settings the worker was started with (not sent again per task), and
+    the CPU time it took here and in the submission's children (for `make bench`)."""
+    server, cpu = worker.server(), time.process_time()
+    children = server.children_cpu_s if server else 0.0
+    done = grade_entry(entry, worker.config(), key, options)
+    peak = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,) + \
+        ((server.server_peak_kib(), server.child_peak_kib) if server else (0, 0))
+    return dataclasses.replace(done, cpu_s=time.process_time() - cpu, peak_kib=peak,
+                               child_cpu_s=server.children_cpu_s - children if server else 0.0)
 
 
 def grade_entry(entry: discover.Entry, config: GradeConfig, key: str, options: Options) -> Done:
@@ -256,16 +282,16 @@ def write_outputs(entry: discover.Entry, result: GradeResult, config: GradeConfi
     folder = os.path.join(options.out, entry.student)
     os.makedirs(folder, exist_ok=True)
     storage.remove_leftovers(folder)
-    d = contract.to_dict(result)
+    d = contract.to_dict(result)  # once: both pages and the record start from it
+    if reports:
+        storage.write_text(os.path.join(folder, REPORT), html.from_dict(d, learner_view=True))
+    if reports and any(c.hidden for c in result.checks):  # the hidden cases whole: for the instructor only
+        storage.write_text(os.path.join(folder, INSTRUCTOR_REPORT), html.from_dict(d, learner_view=False),
+                           private=True)
     d["batch"] = {"student": entry.student, "name": entry.name, "file": entry.shown, "note": entry.note,
                   "problem": entry.problem, "settings": key, "layout": entry.layout, "lms_id": entry.lms_id,
                   "class": options.class_name,
                   "graded_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())}
-    if reports:
-        storage.write_text(os.path.join(folder, REPORT), html.to_html(result, learner_view=True))
-    if reports and any(c.hidden for c in result.checks):  # the hidden cases whole: for the instructor only
-        storage.write_text(os.path.join(folder, INSTRUCTOR_REPORT), html.to_html(result, learner_view=False),
-                           private=True)
     if options.gradescope:
         storage.write_text(os.path.join(folder, GRADESCOPE_RESULTS), contract.dumps(exports.gradescope(
             d, visibility=options.visibility, hidden_visibility=options.hidden_visibility)))
@@ -305,9 +331,14 @@ class Progress:
         self.tty = hasattr(stream, "isatty") and stream.isatty()
         self.start = time.monotonic()
         self.last = ""
+        self.cpu_s = self.child_cpu_s = 0.0
+        self.peak_kib = (0, 0, 0)
 
     def done(self, d: Done) -> None:
         self.count += 1
+        self.cpu_s += d.cpu_s
+        self.child_cpu_s += d.child_cpu_s
+        self.peak_kib = tuple(max(a, b) for a, b in zip(self.peak_kib, d.peak_kib))
         if d.status == "error":
             what = f"not graded ({d.error_kind})"
         else:

@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from grader.diagnose.behaviour import FIT_TOL, BackwardRun
+from grader.diagnose.behaviour import FIT_TOL, BackwardRun, median
 from grader.diagnose.texts import make, nice
 from grader.judge.plan import PARAMS
 from grader.result import Diagnosis
@@ -53,7 +53,7 @@ def kept_between_calls(pairs: list[tuple[BackwardRun, BackwardRun]], predict: Pr
     if piled and all(abs(b - 1) <= SHARE_TOL or abs(b) <= SHARE_TOL for b in values):
         which = "all of" if len(piled) == len(PARAMS) else f"the {', '.join(piled)} part of"
         return [make("gradients_not_reset", {**evidence, "parameters": piled}, share=which)]
-    beta = float(np.median(values))
+    beta = median(values)
     if all(abs(b - beta) <= SHARE_TOL for b in values) and 0 < beta < 1:
         return [make("optimizer_not_sgd", {**evidence, "fits": "momentum", "momentum": nice(beta)},
                      what=f"it keeps a velocity between calls: a momentum of {nice(beta):.3g}, each step adding "
@@ -81,7 +81,7 @@ def adaptive_step(runs: list[BackwardRun], reference: dict[str, dict[str, np.nda
         big = np.abs(g) > 1e-3 * np.max(np.abs(g)) if g.size and np.any(g) else np.zeros(g.shape, bool)
         if big.sum() < 4:
             return None
-        size = float(np.median(np.abs(u[big])))
+        size = median(np.abs(u[big]))
         same = np.abs(np.abs(u[big]) - size) <= SIGN_TOL * size
         downhill = np.sign(u[big]) == -np.sign(g[big])
         if size == 0 or same.mean() < 0.9 or downhill.mean() < 0.9:
@@ -89,7 +89,7 @@ def adaptive_step(runs: list[BackwardRun], reference: dict[str, dict[str, np.nda
         kappas.append(size / r.lr)
     if not kappas or max(kappas) > min(kappas) * (1 + SIGN_TOL):
         return None
-    kappa = nice(float(np.median(kappas)))
+    kappa = nice(median(kappas))
     misfits = {}
     for first, second in pairs:
         g1, g2 = gradient(first), gradient(second)

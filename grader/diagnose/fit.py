@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from grader.diagnose import mutants
-from grader.diagnose.behaviour import FIT_TOL, BackwardRun
+from grader.diagnose.behaviour import FIT_TOL, BackwardRun, median
 from grader.diagnose.experiments import Clipping, flat
 from grader.diagnose.mutants import Mutant
 from grader.diagnose.scales import norm_clipping, scale_diagnoses, scale_flags
@@ -239,7 +239,7 @@ def _structural(runs: list[BackwardRun], base: Mutant, clip: Clipping | None, be
     if key == "truncated_bptt":
         return make(key, {**evidence, "window": best.window}, how=truncation_text(best.window))
     if key == "weight_decay":
-        coefficient = float(np.median(list(best.decay.values())))
+        coefficient = median(list(best.decay.values()))
         return make(key, {**evidence, "coefficient": coefficient, "parameters": list(DECAYED[v]),
                           "coefficient_by_probe": best.decay}, coefficient=coefficient,
                     which="every parameter" if v == "all" else "the weights (not the biases)")

@@ -3,10 +3,12 @@ cases as verdicts only), and its JSON text. Every other renderer and export star
 """
 from __future__ import annotations
 
-import json
+import dataclasses
+import enum
 import math
 from typing import Any
 
+from grader.report import jsontext
 from grader.result import GradeResult
 
 _HIDDEN_VERDICT = {"pass": "passed", "fail": "failed", "error": "your code raised an error", "skipped": "not run"}
@@ -22,15 +24,16 @@ def to_dict(result: GradeResult, *, learner_view: bool = False) -> dict[str, Any
     """The result contract. In the learner's view hidden checks keep only their verdict (no inputs, no numbers).
     Every number that is not finite (a learner's outputs of 1e200 make an infinite loss) is written as null, and
     a warning says where; one in a hidden case is noted only in the instructor's part (`hidden_run`)."""
-    d = finite_numbers(result.to_dict())
+    d = finite_numbers(result)  # one walk over the result, no deep copy first (asdict's)
     return learner_dict(d) if learner_view else d
 
 
-def finite_numbers(d: dict[str, Any]) -> dict[str, Any]:
-    """`d` with every non-finite float replaced by None, and a warning naming where (JSON has no inf or NaN)."""
-    hidden = {i for i, c in enumerate(d.get("checks", [])) if c.get("hidden")}
+def finite_numbers(d: dict[str, Any] | GradeResult) -> dict[str, Any]:
+    """`d` (a result dict, or a GradeResult) as a new dict of plain values, with every non-finite float replaced by
+    None and a warning naming where (JSON has no inf or NaN)."""
     found: list[str] = []
     d = _finite(d, "", found)
+    hidden = {i for i, c in enumerate(d.get("checks", [])) if c.get("hidden")}
     public = [p for p in found if not _in_hidden_case(p, hidden)]
     for where, paths in (("warnings", public), ("hidden_run", [p for p in found if p not in public])):
         if not paths:
@@ -60,6 +63,13 @@ def _finite(v: Any, path: str, found: list[str]) -> Any:
         return {k: _finite(x, f"{path}.{k}" if path else str(k), found) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
         return [_finite(x, f"{path}[{i}]", found) for i, x in enumerate(v)]
+    if v is None or isinstance(v, (str, int)) and not isinstance(v, enum.Enum):
+        return v
+    if isinstance(v, enum.Enum):  # a check's Status
+        return v.value
+    if dataclasses.is_dataclass(v) and not isinstance(v, type):  # the result's parts, as asdict would give them
+        return {f.name: _finite(getattr(v, f.name), f"{path}.{f.name}" if path else f.name, found)
+                for f in dataclasses.fields(v)}
     if hasattr(v, "tolist") and not isinstance(v, (int, str, bool)):  # numpy arrays and scalars
         return _finite(v.tolist(), path, found)
     return v
@@ -97,7 +107,7 @@ def to_json(result: GradeResult, *, learner_view: bool = False) -> str:
 
 def dumps(d: dict[str, Any]) -> str:
     """A result dict as the contract's JSON text."""
-    return json.dumps(d, indent=1, allow_nan=False, default=_jsonable) + "\n"
+    return jsontext.dumps(d, default=_jsonable) + "\n"  # json.dumps(d, indent=1, allow_nan=False), faster
 
 
 def _jsonable(o: Any) -> Any:

@@ -3,12 +3,13 @@ A pure function of the result dict; render_template also serves the class summar
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 from typing import Any
 
 from grader import ROOT
-from grader.report.contract import points_text, to_dict
+from grader.report.contract import learner_dict, points_text, to_dict
 from grader.result import GradeResult
 
 TEMPLATES = os.path.join(ROOT, "templates")
@@ -54,7 +55,13 @@ FORWARD_CHARTS = 3       # forward cases (no targets) drawn where the outputs ar
 
 def to_html(result: GradeResult, *, learner_view: bool = True) -> str:
     """One self-contained HTML page (CSS inlined, pictures as inline SVG, no external resource)."""
-    data = to_dict(result, learner_view=learner_view)
+    return from_dict(to_dict(result), learner_view=learner_view)
+
+
+def from_dict(d: dict[str, Any], *, learner_view: bool = True) -> str:
+    """to_html from the result dict (contract.to_dict's output, instructor's view), for a caller that has it
+    already: the dict is converted once per result, not once per page. `d` is not changed."""
+    data = learner_dict(d) if learner_view else d
     return render_template("report.html.j2", r=data, v=_view(data))
 
 
@@ -65,6 +72,13 @@ def _encodable(text: str) -> str:
 
 def render_template(name: str, **context: Any) -> str:
     """A page from templates/ (autoescaped, the report CSS inlined as `css`)."""
+    return _encodable(_template(name).render(css=_css(), **context))
+
+
+@functools.lru_cache(maxsize=None)
+def _template(name: str):
+    """A template of templates/, compiled once per process (a batch worker renders hundreds of pages). The cache
+    holds compiled templates only, which rendering doesn't change."""
     import jinja2  # only HTML pages pay for this import
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
@@ -72,7 +86,12 @@ def render_template(name: str, **context: Any) -> str:
     env.filters["points"] = points_text
     env.filters["num"] = lambda x: "—" if x is None else f"{x:.6g}"
     env.filters["pct"] = lambda x: "—" if x is None else f"{100 * x:.3g} %"
-    return _encodable(env.get_template(name).render(css=_read(os.path.join(TEMPLATES, "report.css")), **context))
+    return env.get_template(name)
+
+
+@functools.lru_cache(maxsize=None)
+def _css() -> str:
+    return _read(os.path.join(TEMPLATES, "report.css"))
 
 
 def _view(d: dict[str, Any]) -> dict[str, Any]:

@@ -56,7 +56,11 @@ class Lines:
 def to_terminal(result: GradeResult, *, colour: bool = False, report: str | None = None) -> str:
     """The summary for a terminal (ANSI colours when `colour`), ending with "Score: S/M" and a newline;
     `report`, the HTML report's path, is named just above the score."""
-    d = to_dict(result)
+    return render(to_dict(result), colour=colour, report=report)
+
+
+def render(d: dict[str, Any], *, colour: bool = False, report: str | None = None) -> str:
+    """to_terminal from the result dict (contract.to_dict's output, or a result.json read back)."""
     out = Lines(colour)
     out.add("Grading ", d["submission"])
     if d["error"] and d["status"] == "error":

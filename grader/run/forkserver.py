@@ -14,8 +14,8 @@ The protocol, one JSON message per packet on a SOCK_SEQPACKET socketpair:
     server → grader   {"ready": pid, "threads": n}                     once, numpy imported
     grader → server   {"run": 1}            + fds [plan, stdout, stderr, results]   the child's ends of its pipes
     server → grader   {"started": pid}      + fd [pidfd]                (no fd where pidfds are missing)
-    server → grader   {"exited": pid, "returncode": rc, "peak_kib": k}  rc as subprocess reports it; k the peak
-                                                                        resident memory of its children so far
+    server → grader   {"exited": pid, "returncode": rc, "peak_kib": k, "cpu_s": c}  rc as subprocess reports
+                      it; k the peak resident memory of its children so far, c their CPU time so far
 When the grader's end closes, the server kills its children and exits; children die with their server.
 """
 from __future__ import annotations
@@ -49,7 +49,8 @@ class ServerLost(Exception):
 def serve() -> None:
     """The server's main loop; argv[1] is its end of the socketpair. Never returns."""
     sock = socket.socket(fileno=int(sys.argv[1]))
-    from grader.run import child, confine, probe  # noqa: F401  numpy and the child's modules, once for every child
+    from grader.run import child, confine, landlock, probe  # noqa: F401  numpy and the child's modules, once
+    landlock.readable_paths()  # and Landlock's list of readable paths, inherited by every child
 
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
@@ -64,8 +65,9 @@ def serve() -> None:
             if wake_r in readable:
                 os.read(wake_r, 4096)
                 for pid, code in _reap(children):
-                    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-                    _send(sock, {"exited": pid, "returncode": code, "peak_kib": peak})
+                    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    _send(sock, {"exited": pid, "returncode": code, "peak_kib": usage.ru_maxrss,
+                                 "cpu_s": usage.ru_utime + usage.ru_stime})
             if sock in readable:
                 data, fds, _, _ = socket.recv_fds(sock, 65536, 4)
                 if not data:
@@ -178,6 +180,7 @@ class ForkServer:
         self.restarts = 0
         self.unusable: str | None = None  # why this falls back to fresh children
         self.child_peak_kib = 0  # the largest child's peak resident memory, as its server saw it
+        self.children_cpu_s = 0.0  # CPU time of the running server's children that have ended, all told
 
     @property
     def pid(self) -> int | None:
@@ -363,3 +366,5 @@ class ForkedChild:
         if msg.get("exited") == self.pid and isinstance(msg.get("returncode"), int):
             self.returncode = msg["returncode"]
             self.server.child_peak_kib = max(self.server.child_peak_kib, int(msg.get("peak_kib", 0)))
+            if isinstance(msg.get("cpu_s"), float):
+                self.server.children_cpu_s = msg["cpu_s"]

@@ -5,6 +5,7 @@ sockets and signals scoped to the sandbox (ABI 6). Each feature as far as the ke
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import sys
 import sysconfig
@@ -41,9 +42,11 @@ def landlock_abi() -> int:
         return 0
 
 
-def readable_paths() -> list[str]:
+@functools.lru_cache(maxsize=1)
+def readable_paths() -> tuple[str, ...]:
     """What Python and numpy need to read after start-up: the standard library, site-packages, the system's
-    shared libraries and the dynamic loader's configuration, a few devices."""
+    shared libraries and the dynamic loader's configuration, a few devices. Worked out once per process: a fork
+    server does it before its first fork (numpy loaded), and each child it forks inherits the answer."""
     paths = {sysconfig.get_path(name) for name in ("stdlib", "platstdlib", "purelib", "platlib")}
     numpy = sys.modules.get("numpy")
     if numpy is not None and getattr(numpy, "__file__", None):
@@ -51,7 +54,7 @@ def readable_paths() -> list[str]:
         paths |= {site, site.rstrip("/") + ".libs"}
     paths |= {"/usr/lib", "/usr/lib64", "/lib", "/lib64", "/usr/local/lib", "/etc/ld.so.cache", "/etc/ld.so.conf",
               "/etc/ld.so.conf.d", "/etc/localtime", "/dev/null", "/dev/urandom", "/dev/zero"}
-    return sorted(os.path.realpath(p) for p in paths if p and os.path.exists(p))
+    return tuple(sorted(os.path.realpath(p) for p in paths if p and os.path.exists(p)))
 
 
 def _inside(path: str, root: str) -> bool:

@@ -1,14 +1,15 @@
-"""`make bench`: how fast grading is, and what confinement costs. A benchmark, not a test.
+"""`make bench`: how fast grading is, against the cost of starting numpy. A benchmark, not a test.
 
-Prints, from one run on this machine, medians and ratios (these machines are shared and noisy):
-  (a) batch throughput with full confinement: the batch's worker pool, each worker forking children from its own
-      fork server (submissions/s),
-  (b) the same grading work in-process with no isolation at all: the floor,
-  (c) one fresh `python -m grader` per submission: the naive way,
-  a/b, a/c, the end-to-end latency of `python -m grader FILE` against `python -c "import numpy"` (interleaved),
-  and the peak resident memory of a worker, of its fork server and of the largest child,
-and writes them to bench-results.json. The grader's bytecode is compiled first, as an installed grader's would be
-(this matters where PYTHONDONTWRITEBYTECODE is set).
+Prints, from one run on this machine (medians of interleaved runs: these machines are shared and noisy):
+  - a class graded the way `python -m grader CLASS --out OUT` grades it (course/batch.run: the worker pool, each
+    worker forking fully confined children from its own fork server, every report and the gradebook written):
+    wall seconds per submission, and their ratio to `python -c "import numpy"` measured beside it (target <= 0.5);
+  - one file, `python -m grader FILE --json OUT` end to end, and its ratio to the same (target <= 2.0);
+  - the CPU time per submission, split into the worker's (reading, judging, diagnosing, rendering), the child's
+    (its process, confinement, the plan), the learner's code within it (the plan run in-process, no child) and
+    the batch's fixed cost (pool and fork servers starting, gradebook; per submission of the class);
+  - the peak resident memory of a worker, of its fork server and of the largest child;
+and writes them to bench-results.json. The grader's bytecode is compiled first, as `make venv` does.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import contextlib
 import glob
 import io
 import json
+import multiprocessing
 import os
 import platform
 import resource
@@ -26,7 +28,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 from grader import ROOT
@@ -62,16 +63,14 @@ def timed(fn: Callable[[], Any]) -> float:
     return time.perf_counter() - start
 
 
-def in_process(paths: list[str]) -> None:
-    """(b) The floor: read, run the plan on the learner's class and judge it, all in this process, no child."""
-    from grader.diagnose import explain
-    from grader.judge import checks, reference, results
+def in_process(paths: list[str]) -> float:
+    """The plan run on each learner's class in this process, no child, no isolation: the learner's code (and the
+    executor's encoding of what it returns). Returns the CPU seconds of those runs alone."""
     from grader.judge.plan import default_plan
     from grader.run import probe
     from grader.run.submission import Source, read_submission
 
-    plan = default_plan()
-    ref = {p.name: results.decode_results(reference.results_for(p), p.ops) for p in plan.probes}
+    plan, cpu = default_plan(), 0.0
     for path in paths:
         source = read_submission(path)
         if not isinstance(source, Source):
@@ -82,53 +81,59 @@ def in_process(paths: list[str]) -> None:
             if cls is None:
                 continue
             labels = frozenset(c["label"] for c in chunks)
-            raw = {p.name: probe.run_probe(cls, p.to_plan(), labels) for p in plan.probes}
-        learner = {p.name: results.decode_results(raw[p.name], p.ops) for p in plan.probes}
-        evaluation = checks.evaluate(plan, learner, ref)
-        explain.diagnose(plan, learner, ref, evaluation)
+            start = time.process_time()
+            for p in plan.probes:
+                probe.run_probe(cls, p.to_plan(), labels)
+            cpu += time.process_time() - start
+    return cpu
 
 
-def confined_batch(paths: list[str], jobs: int) -> list[dict[str, Any]]:
-    """(a) Full confinement, the batch path: the batch's pool (its start-up included), fork servers, no reports
-    written. Returns what each worker measured (scores and peak memory)."""
+def cpu_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_self() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def batch_run(folder: str, out: str, jobs: int) -> dict[str, Any]:
+    """Grade the class in `folder` as the class command does (course/batch.run, fork servers, reports and the
+    gradebook written). Returns its wall time, its CPU time all told (this process and every process it started,
+    each waited for) and the split that the workers measured."""
     from grader.course import batch
+    from grader.course.config import fingerprint
     from grader.grade import GradeConfig
 
     config = GradeConfig()
-    with batch.make_pool(jobs, config, fork_server=True) as pool:
-        return list(pool.map(_grade_in_worker, paths, [config] * len(paths)))
+    key = fingerprint(config)
+    cpu0, children0, start = cpu_self(), cpu_children(), time.perf_counter()
+    outcome = batch.run(folder, batch.Options(out=out, jobs=jobs), config, key, stream=io.StringIO())
+    wall = time.perf_counter() - start
+    while multiprocessing.active_children():  # the workers (their servers reaped by them) exit after the pool
+        time.sleep(0.01)
+    results = [json.load(open(p, encoding="utf-8")) for p in glob.glob(os.path.join(out, "*", "result.json"))]
+    return {"wall_s": wall, "cpu_s": cpu_self() - cpu0 + cpu_children() - children0, "worker_cpu_s": outcome.cpu_s,
+            "child_cpu_s": outcome.child_cpu_s, "peak_kib": outcome.peak_kib, "graded": outcome.graded,
+            "isolated": all(r["sandbox"].get("isolated") for r in results if r["sandbox"]),
+            "fork_server": all(r["sandbox"] for r in results) and len(results) == outcome.graded}
 
 
-def _grade_in_worker(path: str, config) -> dict[str, Any]:
-    from grader import grade
-    from grader.course import batch
-
-    result = grade.grade_path(path, config, runner=batch.worker_runner())
-    server = batch.worker_server()
-    return {"score": result.score, "status": result.status, "fallback": server.unusable,
-            "isolated": bool(result.sandbox.get("isolated")),
-            "worker_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-            "server_kib": server.server_peak_kib(), "child_kib": server.child_peak_kib}
+def timed(fn: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
 
 
-def naive(paths: list[str], jobs: int, out: str) -> None:
-    """(c) A fresh `python -m grader` per submission."""
-    def one(path: str) -> None:
-        subprocess.run([sys.executable, "-m", "grader", path, "--quiet", "--json",
-                        os.path.join(out, os.path.basename(path) + ".json")], cwd=ROOT, check=False)
-    with ThreadPoolExecutor(jobs) as pool:
-        list(pool.map(one, paths))
+def import_numpy() -> float:
+    return timed(lambda: subprocess.run([sys.executable, "-c", "import numpy"], check=True))
 
 
-def latency(path: str, repeats: int) -> tuple[list[float], list[float]]:
-    """Wall times of `python -m grader FILE` (its terminal summary included) and of `python -c "import numpy"`,
-    interleaved."""
-    grader, numpy = [], []
-    for _ in range(repeats):
-        numpy.append(timed(lambda: subprocess.run([sys.executable, "-c", "import numpy"], check=True)))
-        grader.append(timed(lambda: subprocess.run([sys.executable, "-m", "grader", path], cwd=ROOT, check=True,
-                                                   stdout=subprocess.DEVNULL)))
-    return grader, numpy
+def single_file(path: str, out: str) -> float:
+    """`python -m grader FILE --json OUT`, end to end (its terminal summary included)."""
+    return timed(lambda: subprocess.run([sys.executable, "-m", "grader", path, "--json", out], cwd=ROOT, check=True,
+                                        stdout=subprocess.DEVNULL))
 
 
 def machine() -> dict[str, Any]:
@@ -148,69 +153,64 @@ def machine() -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="python -m grader.tools.bench")
-    ap.add_argument("-n", type=int, default=60, help="submissions in the mix (default 60)")
+    ap.add_argument("-n", type=int, default=60, help="submissions in the class (default 60)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--repeats", type=int, default=3, help="runs of each throughput measurement; medians are reported")
-    ap.add_argument("--latency-repeats", type=int, default=11)
+    ap.add_argument("--repeats", type=int, default=3, help="runs of the class; medians are reported")
+    ap.add_argument("--latency-repeats", type=int, default=11, help="runs of one file (and of import numpy)")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench-results.json"))
     args = ap.parse_args(argv)
     compileall.compile_dir(os.path.join(ROOT, "grader"), quiet=1)
+    numpy_s: list[float] = []
+    single_s: list[float] = []
+    runs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="grader-bench-") as tmp:
-        paths = make_mix(tmp, args.n)
-        os.makedirs(os.path.join(tmp, "naive"))
-        runs: dict[str, list[float]] = {"confined": [], "floor": [], "naive": []}
-        in_process(paths[:4])  # warm the reference cache and imports, as a long batch would be
-        workers: list[dict[str, Any]] = []
-        for _ in range(args.repeats):  # interleaved, so load on the shared machine hits all three alike
-            start = time.perf_counter()
-            workers += confined_batch(paths, args.jobs)
-            runs["confined"].append(time.perf_counter() - start)
-            runs["floor"].append(timed(lambda: in_process(paths)))
-            runs["naive"].append(timed(lambda: naive(paths, args.jobs, os.path.join(tmp, "naive"))))
-        lat_runs, numpy_runs = latency(os.path.join(ROOT, "solution", "simple_rnn.py"), args.latency_repeats)
-    lat, numpy_lat = statistics.median(lat_runs), statistics.median(numpy_runs)
-    rate = {k: args.n / statistics.median(v) for k, v in runs.items()}
-    peak = {k: max(w[k] for w in workers) / 1024 for k in ("worker_kib", "server_kib", "child_kib")}
-    per_worker = sum(peak.values())
-    fallbacks = sorted({w["fallback"] for w in workers if w["fallback"]})
+        folder = os.path.join(tmp, "class")
+        os.makedirs(folder)
+        paths = make_mix(folder, args.n)
+        learner_cpu = in_process(paths)  # also warms this process's imports, as a class command has them
+        for r in range(args.repeats):  # interleaved, so that load on the shared machine hits all alike
+            numpy_s.append(import_numpy())
+            runs.append(batch_run(folder, os.path.join(tmp, f"out{r}"), args.jobs))
+        for _ in range(args.latency_repeats):
+            numpy_s.append(import_numpy())
+            single_s.append(single_file(os.path.join(ROOT, "solution", "simple_rnn.py"), os.path.join(tmp, "one.json")))
+    n = args.n
+    med = statistics.median
+    numpy_med, single_med = med(numpy_s), med(single_s)
+    batch_per = med(r["wall_s"] for r in runs) / n
+    cpu = {"worker": med(r["worker_cpu_s"] for r in runs) / n, "child": med(r["child_cpu_s"] for r in runs) / n,
+           "learner_code": learner_cpu / n, "total": med(r["cpu_s"] for r in runs) / n}
+    fixed_s = med(r["cpu_s"] - r["worker_cpu_s"] - r["child_cpu_s"] for r in runs)
+    cpu["fixed"] = fixed_s / n
+    peak = [max(r["peak_kib"][i] for r in runs) / 1024 for i in range(3)]
+    isolated = all(r["isolated"] and r["fork_server"] and r["graded"] == n for r in runs)
     results = {
-        "machine": machine(),
-        "submissions": args.n, "jobs": args.jobs, "repeats": args.repeats, "latency_repeats": args.latency_repeats,
-        "throughput_per_s": {"a_confined_batch": rate["confined"], "b_in_process_floor": rate["floor"],
-                             "c_naive_fresh_interpreter": rate["naive"]},
-        "ratio_a_over_b": rate["confined"] / rate["floor"], "ratio_a_over_c": rate["confined"] / rate["naive"],
-        "latency_s": {"grader_single_file": lat, "python_import_numpy": numpy_lat, "ratio": lat / numpy_lat},
-        "peak_rss_mib": {"worker": peak["worker_kib"], "fork_server": peak["server_kib"],
-                         "largest_child": peak["child_kib"], "sum": per_worker},
-        "fork_server_fallbacks": fallbacks,
-        "a_fully_isolated": all(w["isolated"] for w in workers),
-        "runs_s": {**runs, "latency_grader": lat_runs, "latency_import_numpy": numpy_runs},
-        "targets": {"(a) with full confinement": all(w["isolated"] for w in workers),
-                    "a/b >= 0.6": rate["confined"] / rate["floor"] >= 0.6,
-                    "a/c >= 2.5": rate["confined"] / rate["naive"] >= 2.5,
-                    "latency <= 2.5 x import numpy": lat <= 2.5 * numpy_lat,
-                    "peak memory per worker < 150 MB": per_worker * 2 ** 20 < 150e6},
+        "machine": machine(), "submissions": n, "jobs": args.jobs, "repeats": args.repeats,
+        "latency_repeats": args.latency_repeats,
+        "import_numpy_s": numpy_med,
+        "batch": {"wall_s_per_submission": batch_per, "ratio": batch_per / numpy_med, "fully_confined": isolated},
+        "single_file": {"wall_s": single_med, "ratio": single_med / numpy_med},
+        "cpu_s_per_submission": cpu, "fixed_cpu_s_per_run": fixed_s,
+        "peak_rss_mib": {"worker": peak[0], "fork_server": peak[1], "largest_child": peak[2], "sum": sum(peak)},
+        "runs": {"import_numpy_s": numpy_s, "single_file_s": single_s, "batch": runs},
+        "targets": {"batch <= 0.5 x import numpy, fully confined": isolated and batch_per <= 0.5 * numpy_med,
+                    "single file <= 2.0 x import numpy": single_med <= 2.0 * numpy_med},
     }
     with open(args.out, "w") as f:
         json.dump(results, f, indent=1)
-    m, t = results["machine"], results["throughput_per_s"]
+    m = results["machine"]
     print(f"machine: {m['cpus']} CPUs ({m['cpu']}), {m['memory_gib']:g} GiB, {m['platform']}, Python {m['python']}")
-    print(f"{args.n} submissions (correct, wrong, erroring), --jobs {args.jobs}, median of {args.repeats} "
-          "interleaved runs")
-    isolated = "every child fully confined" if results["a_fully_isolated"] else "NOT every child fully confined"
-    print(f"  (a) confined batch, fork servers  {t['a_confined_batch']:6.1f} submissions/s ({isolated})")
-    print(f"  (b) in-process floor, no isolation {t['b_in_process_floor']:5.1f} submissions/s")
-    print(f"  (c) fresh `python -m grader` each {t['c_naive_fresh_interpreter']:6.1f} submissions/s")
-    print(f"  a/b = {results['ratio_a_over_b']:.2f} (target >= 0.6)   a/c = {results['ratio_a_over_c']:.2f} "
-          "(target >= 2.5)")
-    print(f"  latency (median of {args.latency_repeats}): python -m grader FILE {lat:.3f} s, "
-          f"python -c 'import numpy' {numpy_lat:.3f} s, ratio {lat / numpy_lat:.2f} (target <= 2.5)")
-    print(f"    (ranges: {min(lat_runs):.3f}-{max(lat_runs):.3f} s and {min(numpy_runs):.3f}-{max(numpy_runs):.3f} s)")
-    print(f"  peak RSS per worker: worker {peak['worker_kib']:.0f} MiB + fork server {peak['server_kib']:.0f} MiB "
-          f"+ largest child {peak['child_kib']:.0f} MiB = {per_worker:.0f} MiB (target < 150 MB; pages a child "
-          "shares with its server count twice)")
-    if fallbacks:
-        print(f"  fork server unusable, fresh children used instead: {'; '.join(fallbacks)}")
+    print(f"python -c 'import numpy': {numpy_med:.3f} s (median of {len(numpy_s)}, interleaved with what follows)")
+    print(f"class of {n} (correct, wrong, erroring), --jobs {args.jobs}, median of {args.repeats}: "
+          f"{batch_per * n:.2f} s, {batch_per:.3f} s per submission = {batch_per / numpy_med:.2f} x import numpy "
+          f"({'every child fully confined' if isolated else 'NOT every child fully confined by a fork server'})")
+    print(f"one file, python -m grader FILE --json OUT, median of {len(single_s)}: {single_med:.3f} s = "
+          f"{single_med / numpy_med:.2f} x import numpy (range {min(single_s):.3f}-{max(single_s):.3f} s)")
+    print(f"CPU per submission of the class: {cpu['total'] * 1000:.0f} ms = worker {cpu['worker'] * 1000:.0f} + child "
+          f"{cpu['child'] * 1000:.0f} (of which learner code {cpu['learner_code'] * 1000:.0f}) + fixed "
+          f"{cpu['fixed'] * 1000:.0f} ({fixed_s:.2f} s per run: pool, fork servers, gradebook)")
+    print(f"peak RSS: worker {peak[0]:.0f} MiB, fork server {peak[1]:.0f} MiB, largest child {peak[2]:.0f} MiB "
+          f"(sum {sum(peak):.0f} MiB; pages a child shares with its server count twice)")
     for name, ok in results["targets"].items():
         print(f"  {'met ' if ok else 'MISS'}  {name}")
     print(f"wrote {os.path.relpath(args.out, ROOT)}")

@@ -1,0 +1,59 @@
+"""A batch pool worker's own state, set once when the worker starts (`init`): its fork server and the settings
+every submission it grades shares, so that neither is sent again with each task.
+
+This module imports no numpy and nothing of the grading stages at the top: the worker is a fresh interpreter
+(spawn), and `init` starts the fork server first thing, so that the server boots while the worker imports the
+grader and unpacks the settings, and the first submission waits for neither in turn.
+"""
+from __future__ import annotations
+
+import atexit
+import pickle
+import signal
+from typing import Any
+
+from grader.run import forkserver
+
+
+class _Worker:
+    """This process's fork server (None: fresh children) and settings (None outside a pool worker)."""
+    server: forkserver.ForkServer | None = None
+    config: Any = None
+
+
+def pack(config: Any, reference_results: dict[str, list]) -> bytes:
+    """The settings and the reference's results, pickled once in the parent for every worker of a pool."""
+    return pickle.dumps((config, reference_results), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def init(packed: bytes | str, fork_server: bool) -> None:
+    """In each pool worker: start its fork server, then take the settings and the reference's results (`pack`'s
+    bytes, or the path of a file holding them) instead of computing them again. A path keeps the pool's start
+    from being serialized: the parent writes each worker's start-up data into a pipe, and blocks until that
+    worker's interpreter is up to read it when the data is larger than the pipe."""
+    # Ctrl-C is the parent's to handle: workers finish the submission in hand, so its result is saved.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if fork_server:
+        _Worker.server = forkserver.ForkServer()
+        _Worker.server.start()
+        atexit.register(_Worker.server.close)  # the server and its children end with the worker
+    from grader.judge import reference
+
+    if isinstance(packed, str):
+        try:
+            with open(packed, "rb") as f:
+                packed = f.read()
+        except FileNotFoundError:  # the batch ended (and removed it) before this worker got going: no task comes
+            return
+    config, reference_results = pickle.loads(packed)
+    reference.prime(config.plan, reference_results)
+    _Worker.config = config
+
+
+def config() -> Any:
+    """The GradeConfig this worker was started with."""
+    return _Worker.config
+
+
+def server() -> forkserver.ForkServer | None:
+    return _Worker.server
