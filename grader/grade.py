@@ -60,7 +60,9 @@ def grade_source(source: Source, config: GradeConfig, *, runner: sandbox.Runner 
     reference_ops(config.plan)  # meanwhile, while the child works
     outcome = run.outcome()
     hidden_outcome = None
-    if hidden and read_channel(outcome.messages, public).loaded is not None:
+    # Whether the submission loaded is told by the channel's first two messages (sandbox, loaded): no need to decode
+    # every probe's results here, which interpret does once.
+    if hidden and read_channel(outcome.messages[:2], public).loaded is not None:
         # The hidden cases run after the public ones, in a child of their own: nothing learner code can find, print
         # or raise while it holds their inputs reaches a learner, who is shown their verdicts only.
         hidden_outcome = runner.begin(sandbox.child_plan(source, [p.to_plan() for p in hidden],

@@ -25,7 +25,7 @@ def _default(o):
 CORNERS = [
     {}, [], (), "é\u2028\ud800\"\\\n", 0.1 + 0.2, -0.0, 1e300, 5e-324, 10 ** 30, True, None,
     {"a": [], "b": {}, "c": [1.5, 2.5], "d": [1, 2.0, True, None, "x"], "e": [[1.0], [[2.0, 3.0]], {"f": ()}]},
-    {1: "int key", 2.5: "float key", True: "bool key", None: "none key", "s": Colour.RED},
+    {7: "int key", 2.5: "float key", True: "bool key", None: "none key", "s": Colour.RED},
     [np.float64(0.1), np.int64(3), np.array([[1.0, 2.0]]), (1.0, 2.0), Colour.RED],
 ]
 

@@ -9,16 +9,15 @@ body (the text, the lines of the tokens, every k-gram) for the pairs compared in
 from __future__ import annotations
 
 import ast
-import contextlib
 import functools
 import hashlib
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 
 from grader import ROOT
+from grader.course import storage
 from grader.course.fingerprints import METHOD, Print, fingerprint
 from grader.course.similarity import own_count
 from grader.run.submission import MAX_BYTES, LoadFault, read_submission
@@ -93,8 +92,9 @@ def store(out: str, path: str) -> str | None:
     header = {"method": METHOD, "common": _common_digest(), "own": own_count(p, common_kgrams()), "kept": p.kept,
               "identical": p.identical}
     body = {"text": p.text, "starts": p.starts, "ends": p.ends, "kgrams": p.kgrams}
-    _write(path_of(out, source.sha256), json.dumps(header, separators=(",", ":")) + "\n" +
-           json.dumps(body, separators=(",", ":")) + "\n")
+    # No fsync: a record lost or cut short by a power cut reads as absent (load, _is_stored) and is made again.
+    storage.write_text(path_of(out, source.sha256), json.dumps(header, separators=(",", ":")) + "\n" +
+                       json.dumps(body, separators=(",", ":")) + "\n", private=True, durable=False)
     return source.sha256
 
 
@@ -103,21 +103,6 @@ def store_all(out: str, paths: list[str]) -> None:
     from an earlier run, or a worker that could not store them)."""
     for path in paths:
         store(out, path)
-
-
-def _write(path: str, text: str) -> None:
-    """Atomic like storage.write_text, without its fsync: a record lost or cut short by a power cut reads as
-    absent (load, _is_stored) and is made again, so it isn't worth a disk flush per submission."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def _is_stored(out: str, sha256: str) -> bool:

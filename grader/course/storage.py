@@ -12,10 +12,12 @@ from typing import BinaryIO, Iterator, TextIO
 
 
 @contextlib.contextmanager
-def replacing(path: str, *, private: bool = False, binary: bool = False) -> Iterator[TextIO | BinaryIO]:
+def replacing(path: str, *, private: bool = False, binary: bool = False,
+              durable: bool = True) -> Iterator[TextIO | BinaryIO]:
     """A file to write (text, or bytes when `binary`); when the block ends without an exception it replaces `path`
     in one step. `private`: readable by its owner only (0600), for files that hold hidden expected values;
-    otherwise as the umask says."""
+    otherwise as the umask says. `durable`: on disk before it replaces `path` (an fsync), for files that a power
+    cut must not leave empty; a cache that is made again when it reads as absent can skip it."""
     if _not_a_file(path):  # /dev/null, a FIFO, a terminal: write to it; swapping one in would replace the device
         with open(path, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as f:
             yield f
@@ -26,8 +28,9 @@ def replacing(path: str, *, private: bool = False, binary: bool = False) -> Iter
     try:
         with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")) as f:
             yield f
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         if not private:  # mkstemp makes 0600; reports are meant to be shared
             umask = os.umask(0)
             os.umask(umask)
@@ -46,9 +49,9 @@ def _not_a_file(path: str) -> bool:
         return False
 
 
-def write_text(path: str, text: str, *, private: bool = False) -> None:
+def write_text(path: str, text: str, *, private: bool = False, durable: bool = True) -> None:
     """Write `text` to `path` atomically (see `replacing`)."""
-    with replacing(path, private=private) as f:
+    with replacing(path, private=private, durable=durable) as f:
         f.write(text)
 
 

@@ -115,7 +115,7 @@ def _calls(plan: Plan, learner: dict[str, list[Op]], upto: int) -> list[tuple[Ba
     for p in plan.probes:
         ops = learner.get(p.name, [])
         kinds = [o["op"] for o in p.ops]
-        if p.name.startswith(("hidden", "lengths/")) or kinds[:4] != ["new", "set", "forward", "backward"] or \
+        if not p.name.startswith(("backward/", "diagnose/")) or kinds[:4] != ["new", "set", "forward", "backward"] or \
                 not all_ok(ops, upto) or (upto > 4 and kinds[4:7] != ["set", "forward", "backward"]):
             continue
         # Each call runs from the weights set right before it (read back) to those after its backward.

@@ -4,12 +4,11 @@ factor between the learner's update and the model's on every probe, and a gradie
 from __future__ import annotations
 
 import itertools
-import statistics
 from dataclasses import dataclass
 
 import numpy as np
 
-from grader.diagnose.behaviour import FIT_TOL, BackwardRun
+from grader.diagnose.behaviour import FIT_TOL, BackwardRun, median
 from grader.diagnose.experiments import Clipping, flat
 from grader.diagnose.texts import make, nice
 from grader.result import Diagnosis
@@ -45,7 +44,7 @@ def scale_flags(runs: list[BackwardRun], factors: dict[str, float]) -> tuple[tup
         if "learning_rate_ignored" in flags:
             if len({r.lr for r in live}) < 2:
                 continue
-            lr0 = statistics.median(factors[r.probe] / predicted(flags, 1.0, r) for r in live)  # np's costs 1 ms
+            lr0 = median([factors[r.probe] / predicted(flags, 1.0, r) for r in live])
             if lr0 <= 0:
                 continue
         if all(abs(factors[r.probe] - predicted(flags, lr0, r)) <= FIT_TOL * abs(factors[r.probe]) for r in live):

@@ -78,10 +78,15 @@ def _read_params(state: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _op_new(cls, state, op):
+def _seeded_instance(cls, op):
+    """The learner's SimpleRNN(*sizes), built right after both generators are seeded with the op's seed."""
     np.random.seed(op["seed"])
     random.seed(op["seed"])
-    state["rnn"] = rnn = cls(*op["sizes"])
+    return cls(*op["sizes"])
+
+
+def _op_new(cls, state, op):
+    state["rnn"] = rnn = _seeded_instance(cls, op)
     hidden = getattr(rnn, "hidden_size", None)
     return {"params": _read_params(state), "hidden_size": _encode(state, hidden)}
 
@@ -107,9 +112,9 @@ def _viewed(rnn: Any) -> list[str]:
 
 def _inject(rnn: Any, params: dict[str, np.ndarray], report: bool = True) -> dict[str, list]:
     """Give `rnn` these parameters, in its own shape and dtype where the layout allows. Written into the learner's
-    own array when it is a plain, writeable ndarray of that shape held in the instance's own __dict__, so that views
-    and transposes the learner cached in __init__ see the new values; else the attribute is rebound. Returns {name: [shape, dtype]} adapted (when
-    `report`)."""
+    own array when it is a plain, writeable ndarray of that shape held in the instance's own __dict__, so that
+    views and transposes the learner cached in __init__ see the new values; else the attribute is rebound.
+    Returns {name: [shape, dtype]} adapted (when `report`)."""
     adapted = {}
     for name, value in params.items():
         current = getattr(rnn, name, None)
@@ -186,9 +191,7 @@ def _op_nudged_forwards(cls, state, op):
         for sign in (1.0, -1.0):
             nudged = {k: v.copy() for k, v in base.items()}
             nudged[name].flat[index] += sign * op["eps"]
-            np.random.seed(op["seed"])
-            random.seed(op["seed"])
-            rnn = cls(*op["sizes"])
+            rnn = _seeded_instance(cls, op)
             _inject(rnn, nudged, report=False)
             values.append(_encode(state, rnn.forward(x.copy())))
     return {"values": values}

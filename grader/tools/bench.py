@@ -120,12 +120,6 @@ def batch_run(folder: str, out: str, jobs: int) -> dict[str, Any]:
             "fork_server": all(r["sandbox"] for r in results) and len(results) == outcome.graded}
 
 
-def timed(fn: Callable[[], Any]) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
 def import_numpy() -> float:
     return timed(lambda: subprocess.run([sys.executable, "-c", "import numpy"], check=True))
 
