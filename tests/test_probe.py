@@ -55,7 +55,9 @@ def test_nudged_forwards_move_one_entry_each_way_on_fresh_instances():
               "b_h": np.zeros((3, 1)), "b_y": np.zeros((2, 1))}
     op = {"op": "nudged_forwards", "sizes": [1, 3, 2], "seed": 1, "eps": 0.25, "x": enc(np.zeros((1, 1))),
           "params": {k: enc(v) for k, v in params.items()}, "entries": [["W_hy", 4], ["b_y", 1]]}
-    values = [wire.decode_array(v) for v in run(Cached, [op])[0]["ok"]["values"]]
+    sent = run(Cached, [op])[0]["ok"]["values"]
+    assert [v["t"] for v in sent] == ["stack"]  # four outputs of one shape: one array on the wire
+    values = wire.decode_series(sent, 4)
     assert len(values) == 4
     np.testing.assert_allclose([v[0, 1, 0] for v in values], [3.25, 2.75, 3.25, 2.75])
     np.testing.assert_allclose([v[0, 0, 0] for v in values], [3.0, 3.0, 3.0, 3.0])

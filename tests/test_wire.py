@@ -1,5 +1,6 @@
 """The results channel (grader/run/wire.py): what an honest child sends fits the bounds computed from its plan,
 and anything beyond them, or that does not decode, is rejected before it costs the grader memory."""
+import json
 import tracemalloc
 
 import numpy as np
@@ -100,3 +101,41 @@ def test_decoding_refuses_what_the_child_never_sends():
         with pytest.raises(wire.WireError):
             wire.decode_value(bad)
     assert wire.decode_value({"t": "num", "v": "inf"}) == float("inf")
+
+
+def test_a_series_of_outputs_decodes_to_the_arrays_sent_one_by_one():
+    budget = wire.Budget(100_000, 10_000)
+    same = [np.arange(4.0).reshape(2, 2, 1) + k for k in range(3)]
+    odd = [np.float32([1.5, 2.5]), [1.0, 2.0], np.arange(3.0), np.arange(3.0) * 2]
+    for series in (same, odd, same + odd + same):
+        sent = wire.encode_series([wire.keep(v, budget) for v in series], budget)
+        got = wire.decode_series(json.loads(json.dumps(sent)), len(series))
+        one_by_one = [wire.decode_value(wire.encode_value(v, budget)) for v in series]
+        assert len(got) == len(one_by_one)
+        for a, b in zip(got, one_by_one):
+            assert type(a) is type(b)
+            if isinstance(a, np.ndarray):
+                assert a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+            else:
+                assert a == b
+    assert [d["t"] for d in wire.encode_series([wire.keep(v, budget) for v in same], budget)] == ["stack"]
+
+
+def test_a_kept_array_is_a_copy_and_one_too_big_is_described_at_once():
+    budget = wire.Budget(2_000, 1_000)
+    mine = np.zeros(3)
+    kept = wire.keep(mine, budget)
+    mine[0] = 7.0  # the learner's next call writes into its own array
+    assert kept[0] == 0.0
+    assert wire.keep(np.zeros(10_000), budget)["t"] == "too_big"
+
+
+@pytest.mark.parametrize("item", [
+    {"t": "stack", "count": 5, "shape": [2], "dtype": "float64", "data": ""},      # more than the calls
+    {"t": "stack", "count": 1, "shape": [2], "dtype": "float64", "data": ""},      # a stack of one is never sent
+    {"t": "stack", "count": 2, "shape": [2], "dtype": "float64", "data": "AAAA"},  # data that isn't 2 x 2 floats
+    {"t": "stack", "count": "2", "shape": [2], "dtype": "float64", "data": ""},
+])
+def test_a_malformed_series_is_refused(item):
+    with pytest.raises(wire.WireError):
+        wire.decode_series([item], 4)

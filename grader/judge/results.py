@@ -11,7 +11,7 @@ from typing import Any
 
 from grader.judge.plan import PARAMS
 from grader.run.probe import RESULT_FIELDS
-from grader.run.wire import NAME_CAP, TEXT_CAPS, WireError, decode_value
+from grader.run.wire import NAME_CAP, TEXT_CAPS, WireError, decode_series, decode_value
 
 @dataclass(frozen=True)
 class Op:
@@ -63,14 +63,12 @@ def _decode_fields(d: Any, op: dict[str, Any]) -> dict[str, Any]:
             if not set(v) <= set(PARAMS):
                 raise WireError("malformed parameters")
             out[key] = {name: decode_value(v.get(name, {"t": "missing"})) for name in PARAMS}
-        elif key == "outputs":
-            if len(v) > op.get("epochs", 0):
-                raise WireError("more outputs than epochs")
-            out[key] = [decode_value(x) for x in v]
+        elif key == "outputs":  # every epoch's, up to the one that raised
+            out[key] = decode_series(v, op.get("epochs", 0))
         elif key == "values":  # nudged_forwards: one forward's outputs per nudge, two per entry
-            if len(v) != 2 * len(op["entries"]):
+            out[key] = decode_series(v, 2 * len(op["entries"]))
+            if len(out[key]) != 2 * len(op["entries"]):
                 raise WireError("not two outputs per nudged entry")
-            out[key] = [decode_value(x) for x in v]
         elif key in ("value", "hidden_size"):
             out[key] = decode_value(v)
         elif key == "returned" and not (v is None or len(v) <= NAME_CAP):
