@@ -200,8 +200,11 @@ def test_ctrl_c_saves_what_is_done_and_a_rerun_finishes(clean, tmp_path):
 
 
 def _workers(pid):
-    """The batch's pool processes (spawned interpreters running multiprocessing's spawn_main)."""
+    """The batch's pool processes: forks of the batch (the same command line), or spawned interpreters running
+    multiprocessing's spawn_main (batch.pool_start_method)."""
     found = []
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        parent = f.read()
     for entry in os.listdir("/proc"):
         try:
             with open(f"/proc/{entry}/stat") as f:
@@ -210,7 +213,7 @@ def _workers(pid):
                 cmd = f.read()
         except (OSError, ValueError, IndexError):
             continue
-        if ppid == pid and b"spawn_main" in cmd:
+        if ppid == pid and (b"spawn_main" in cmd or cmd == parent):
             found.append(int(entry))
     return found
 
@@ -572,3 +575,44 @@ def _umask():
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_the_gradebook_from_the_workers_cards_equals_one_read_back_from_disk(clean, tmp_path):
+    """A batch builds its gradebook from the compact cards its workers send (gradebook.card); a gradebook pass
+    over the stored result.json files alone (as merge and a rerun make it) must write the same files."""
+    out = tmp_path / "out"
+    shutil.copytree(clean["out"], out)
+    made = {name: _read(os.path.join(out, name)) for name in ("grades.csv", "summary.html", "integrity.csv")}
+    made["junit"] = _read(clean["junit"])
+    made["feedback"] = {n: _read(os.path.join(out, "feedback", n)) for n in os.listdir(os.path.join(out, "feedback"))}
+    tally = gradebook.build(str(out), STUDENTS, junit=str(tmp_path / "junit.xml"), title="class")
+    again = {name: _read(os.path.join(out, name)) for name in ("grades.csv", "summary.html", "integrity.csv")}
+    again["junit"] = _read(tmp_path / "junit.xml")
+    again["feedback"] = {n: _read(os.path.join(out, "feedback", n)) for n in os.listdir(os.path.join(out, "feedback"))}
+    assert tally.total == len(STUDENTS)
+    assert len(made["feedback"]) == len(STUDENTS)  # hank wrote no code: his report says so
+    for name in made:
+        assert again[name] == made[name], name
+    # and the cards hold every field the gradebook reads, in a few KB where a result.json takes hundreds
+    d = gradebook.read_result(str(out), "alice")
+    card = gradebook.card(d)
+    assert len(card) < len(json.dumps(d)) / 10
+    slim = gradebook._from_card(card)
+    assert "analysis" not in slim and {k: v for k, v in d.items() if k not in ("analysis", "checks")} == \
+        {k: v for k, v in slim.items() if k != "checks"}
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
+def test_workers_are_forked_only_while_the_batch_has_one_thread():
+    import threading
+
+    assert batch.pool_start_method() == "fork"
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        assert batch.pool_start_method() == "spawn"  # a fork could inherit a lock this thread holds
+    finally:
+        stop.set()
+        t.join()
+    assert batch.pool_start_method() == "fork"

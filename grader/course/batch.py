@@ -40,7 +40,7 @@ from grader.judge import reference
 from grader.report import contract, exports, html
 from grader.report.tty import visible
 from grader.result import ErrorInfo, GradeResult
-from grader.run import files, forkserver, sandbox
+from grader.run import confine, files, forkserver, sandbox
 from grader.run.submission import MAX_BYTES
 
 GRADESCOPE_RESULTS = "results.json"
@@ -72,6 +72,7 @@ class Done:
     cpu_s: float = 0.0        # the worker's CPU time on it (grading, diagnosis, reports), its children's aside
     child_cpu_s: float = 0.0  # its children's (with a fork server; 0 where that is not known)
     peak_kib: tuple[int, int, int] = (0, 0, 0)  # peak resident memory so far: worker, fork server, largest child
+    card: bytes = b""         # the result as the gradebook reads it (gradebook.card; empty: read result.json)
 
 
 @dataclass
@@ -135,7 +136,7 @@ def run(source: str, options: Options, config: GradeConfig, key: str, *, stream:
                        progress.child_cpu_s, progress.peak_kib)
     title = options.class_name + shard
     tally = gradebook.build(options.out, [e.student for e in entries], junit=options.junit, title=title,
-                            lms_settings=options.lms, known=options.known)
+                            lms_settings=options.lms, known=options.known, cards=progress.cards)
     return Outcome(len(entries), len(entries) - len(todo), progress.count, False, tally, progress.cpu_s,
                    progress.child_cpu_s, progress.peak_kib)
 
@@ -207,9 +208,21 @@ def make_pool(jobs: int, config: GradeConfig, fork_server: bool, packed: str | N
     """`jobs` worker processes, each with its own fork server (or fresh children), all given the settings and the
     reference's results, computed here once for the run (cached in this process) and pickled once for them all
     (worker.py), or read from `packed`, a file of pack_settings. Tasks call worker_runner() and worker.config()."""
-    # spawn: a worker is a fresh interpreter, never a fork of this process and its threads.
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+    for stream in (sys.stdout, sys.stderr):  # a forked worker must not write our unflushed text a second time
+        with contextlib.suppress(Exception):
+            stream.flush()
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(pool_start_method()),
                                initializer=worker.init, initargs=(packed or _packed(config), fork_server))
+
+
+def pool_start_method() -> str:
+    """How pool workers start: as forks of this process while it has one thread (Linux; the pool forks them all
+    before it starts a thread of its own), which costs them nothing of numpy's and the grader's imports (a
+    worker holds what this process holds: the settings and the reference's results, nothing a learner's code
+    can reach, since that only ever runs in a fork server's child, a fresh interpreter); else, as fresh
+    interpreters (spawn), since a fork of a process with threads may inherit a lock that one of them held."""
+    return "fork" if sys.platform == "linux" and confine.thread_count() == 1 and \
+        os.path.exists("/proc/self/status") else "spawn"
 
 
 def _packed(config: GradeConfig) -> bytes:
@@ -297,7 +310,7 @@ def write_outputs(entry: discover.Entry, result: GradeResult, config: GradeConfi
             d, visibility=options.visibility, hidden_visibility=options.hidden_visibility)))
     storage.write_text(os.path.join(folder, RESULT), contract.dumps(d), private=True)  # hidden expected values
     return Done(entry.student, result.status, result.score, result.max_score,
-                result.error.kind if result.error else "")
+                result.error.kind if result.error else "", card=gradebook.card(d))
 
 
 def _up_to_date(options: Options, entry: discover.Entry, key: str) -> bool:
@@ -332,10 +345,13 @@ class Progress:
         self.start = time.monotonic()
         self.last = ""
         self.cpu_s = self.child_cpu_s = 0.0
+        self.cards: dict[str, bytes] = {}  # student: gradebook.card of the result graded in this run
         self.peak_kib = (0, 0, 0)
 
     def done(self, d: Done) -> None:
         self.count += 1
+        if d.card:
+            self.cards[d.student] = d.card
         self.cpu_s += d.cpu_s
         self.child_cpu_s += d.child_cpu_s
         self.peak_kib = tuple(max(a, b) for a, b in zip(self.peak_kib, d.peak_kib))

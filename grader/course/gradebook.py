@@ -14,8 +14,9 @@ import io
 import json
 import os
 import tempfile
+import zlib
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from grader.course import integrity, lms, storage
 from grader.course.config import LmsSettings
@@ -55,6 +56,21 @@ def read_result(outdir: str, student: str) -> dict[str, Any] | None:
     return d if isinstance(d, dict) and isinstance(d.get("checks"), list) else None
 
 
+def card(d: dict[str, Any]) -> bytes:
+    """A result dict cut to what a gradebook pass reads of it (every field but `analysis`, and of each check's
+    `details` only an error's traceback, for JUnit), as compressed JSON: a few KB, where result.json is a few
+    hundred. A batch's workers send one for each submission they grade, so that `build` need not read back and
+    parse the files just written; tests/test_batch.py checks that both give the same files."""
+    slim = {k: v for k, v in d.items() if k != "analysis"}
+    slim["checks"] = [dict(c, details={k: v for k, v in (c.get("details") or {}).items() if k == "traceback"})
+                      for c in d["checks"]]
+    return zlib.compress(json.dumps(slim, separators=(",", ":")).encode(), 1)
+
+
+def _from_card(data: bytes) -> dict[str, Any]:
+    return json.loads(zlib.decompress(data))
+
+
 def _num(x: float) -> str:
     return f"{x:.6g}"
 
@@ -91,13 +107,20 @@ class Tally:
 
 
 def build(outdir: str, students: Iterable[str], *, junit: str | None = None, title: str = "",
-          lms_settings: LmsSettings = LmsSettings(), known: str | list[dict[str, str]] | None = None) -> Tally:
+          lms_settings: LmsSettings = LmsSettings(), known: str | list[dict[str, str]] | None = None,
+          cards: Mapping[str, bytes] | None = None) -> Tally:
     """Write OUTDIR/grades.csv, OUTDIR/integrity.csv, OUTDIR/summary.html, OUTDIR/feedback/ and the LMS imports
     of `lms_settings` (and `junit`, a JUnit XML path) for `students`, in the order given (sorted by the callers, so
-    shards merged give the same files as one run). Each result is read once; the similarity pass (integrity.run,
-    with the `known` files) runs before grades.csv is written, for its `flags` column. Returns the tally."""
+    shards merged give the same files as one run). Each result is read once, from its `cards` entry when it has
+    one (the students graded in this run), else from its result.json; the similarity pass (integrity.run, with
+    the `known` files) runs before grades.csv is written, for its `flags` column. Returns the tally."""
     students = list(students)
-    first = next((d for d in (read_result(outdir, s) for s in students) if d is not None), None)
+    cards = cards or {}
+
+    def result(student: str) -> dict[str, Any] | None:
+        return _from_card(cards[student]) if student in cards else read_result(outdir, student)
+
+    first = next((d for d in (result(s) for s in students) if d is not None), None)
     groups = _groups(first) if first else []
     summary, tally = Summary(title), Tally()
     writer = JUnitWriter(junit) if junit else None
@@ -106,7 +129,7 @@ def build(outdir: str, students: Iterable[str], *, junit: str | None = None, tit
     # The lines wait in a scratch file for their `flags`, known only once the pass has seen every student.
     with tempfile.TemporaryFile("w+", encoding="utf-8", newline="", dir=outdir) as lines, exporter:
         for student in students:
-            d = read_result(outdir, student)
+            d = result(student)
             csv.writer(lines, lineterminator="\n").writerow(grade_row(student, d, groups))
             facts[student] = integrity.facts(d)
             summary.add(student, d)

@@ -74,7 +74,8 @@ class Exporter:
         report = files.read_regular(os.path.join(self.outdir, student, REPORT), MAX_REPORT_BYTES)
         report = report if isinstance(report, bytes) else None
         if report is not None:
-            storage.write_bytes(os.path.join(self.outdir, FEEDBACK, student + ".html"), report)
+            # A copy of report.html, made again by every gradebook pass: no fsync of its own.
+            storage.write_bytes(os.path.join(self.outdir, FEEDBACK, student + ".html"), report, durable=False)
             self.seen.add(student + ".html")
         info = d.get("batch", {})
         for fmt in self.settings.formats:

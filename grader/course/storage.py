@@ -55,9 +55,9 @@ def write_text(path: str, text: str, *, private: bool = False, durable: bool = T
         f.write(text)
 
 
-def write_bytes(path: str, data: bytes, *, private: bool = False) -> None:
+def write_bytes(path: str, data: bytes, *, private: bool = False, durable: bool = True) -> None:
     """Write `data` to `path` atomically (see `replacing`)."""
-    with replacing(path, private=private, binary=True) as f:
+    with replacing(path, private=private, binary=True, durable=durable) as f:
         f.write(data)
 
 

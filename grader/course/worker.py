@@ -1,15 +1,15 @@
 """A batch pool worker's own state, set once when the worker starts (`init`): its fork server and the settings
 every submission it grades shares, so that neither is sent again with each task.
 
-This module imports no numpy and nothing of the grading stages at the top: the worker is a fresh interpreter
-(spawn), and `init` starts the fork server first thing, so that the server boots while the worker imports the
-grader and unpacks the settings, and the first submission waits for neither in turn.
+This module imports no numpy and nothing of the grading stages at the top: a worker may be a fresh interpreter
+(spawn; batch.pool_start_method), and `init` starts the fork server first thing, so that the server boots while
+the worker imports the grader and unpacks the settings, and the first submission waits for neither in turn.
 """
 from __future__ import annotations
 
-import atexit
 import pickle
 import signal
+from multiprocessing import util
 from typing import Any
 
 from grader.run import forkserver
@@ -36,7 +36,9 @@ def init(packed: bytes | str, fork_server: bool) -> None:
     if fork_server:
         _Worker.server = forkserver.ForkServer()
         _Worker.server.start()
-        atexit.register(_Worker.server.close)  # the server and its children end with the worker
+        # The server and its children end with the worker. multiprocessing runs its finalizers as a worker ends,
+        # however it started (a forked worker ends with os._exit: atexit hooks would not run).
+        util.Finalize(None, _Worker.server.close, exitpriority=10)
     from grader.judge import reference
 
     if isinstance(packed, str):
