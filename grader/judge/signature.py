@@ -24,33 +24,36 @@ def probe_digest(results: list[Op] | None) -> str:
     last bit (an array as its dtype, shape and raw bytes; a float as its hex), and an error's type alone."""
     if results is None:
         return ""
-    h = hashlib.sha256()
+    parts: list[bytes] = []
     for r in results:
-        _feed(h, [r.status, r.value, r.error.get("type", "")])
-    return h.hexdigest()[:DIGEST_CHARS]
+        _feed(parts, [r.status, r.value, r.error.get("type", "")])
+    return hashlib.sha256(b"".join(parts)).hexdigest()[:DIGEST_CHARS]
 
 
-def _feed(h: Any, v: Any) -> None:
-    """Hash `v` unambiguously: every item is tagged with its kind and, where variable, its length."""
+def _feed(parts: list[bytes], v: Any) -> None:
+    """Append `v`'s bytes to `parts`, unambiguously: every item is tagged with its kind and, where variable, its
+    length (hashed in one go: the same bytes as one update per item, at a fraction of the calls)."""
     if isinstance(v, np.ndarray):
         data = np.ascontiguousarray(v).tobytes() if v.dtype != object else repr(v.tolist()).encode()
-        h.update(f"a{v.dtype.str}{v.shape}{len(data)}:".encode() + data)
+        parts.append(f"a{v.dtype.str}{v.shape}{len(data)}:".encode())
+        parts.append(data)
     elif isinstance(v, dict):
-        h.update(f"d{len(v)}:".encode())
+        parts.append(f"d{len(v)}:".encode())
         for k in sorted(v, key=str):
-            _feed(h, str(k))
-            _feed(h, v[k])
+            _feed(parts, str(k))
+            _feed(parts, v[k])
     elif isinstance(v, (list, tuple)):
-        h.update(f"l{len(v)}:".encode())
+        parts.append(f"l{len(v)}:".encode())
         for item in v:
-            _feed(h, item)
+            _feed(parts, item)
     elif isinstance(v, (float, np.floating)):
-        h.update(f"f{float(v).hex()};".encode())
+        parts.append(f"f{float(v).hex()};".encode())
     elif isinstance(v, Opaque):
-        _feed(h, ["opaque", v.type_name, v.size, v.dtype])
+        _feed(parts, ["opaque", v.type_name, v.size, v.dtype])
     else:  # str, int, bool, None
         text = repr(v).encode()
-        h.update(f"{type(v).__name__}{len(text)}:".encode() + text)
+        parts.append(f"{type(v).__name__}{len(text)}:".encode())
+        parts.append(text)
 
 
 def behaviour(probes: dict[str, list[Op]], names: list[str]) -> dict[str, str]:

@@ -54,6 +54,10 @@ def _in_hidden_case(path: str, hidden: set[int]) -> bool:
 
 
 def _finite(v: Any, path: str, found: list[str]) -> Any:
+    # The bulk of a result is arrays, as lists of floats: a finite sum means every entry is finite (an inf or a
+    # NaN makes it inf or NaN), so one sum replaces a walk; a sum that overflows is walked entry by entry.
+    if type(v) is list and v and all(type(x) is float for x in v) and math.isfinite(sum(v)):
+        return list(v)
     if isinstance(v, float):
         if math.isfinite(v):
             return v

@@ -167,23 +167,26 @@ def _entries(cmp: dict[str, Any]) -> dict[str, Any]:
     if expected.shape != actual.shape:
         return {"rows": [], "omitted": 0}
     diff = np.abs(actual - expected)
-    order = list(np.ndindex(expected.shape)) if expected.ndim else [()]
-    keep = set(order[:ENTRIES_SHOWN])
-    if len(order) > ENTRIES_SHOWN:
-        worst = sorted(order, key=lambda i: -diff[i])[:6]
-        keep = set(order[:ENTRIES_SHOWN - len(worst)]) | set(worst)
+    # Entries by their flat (C-order) position: the order np.ndindex walks them in.
+    flat, total = diff.ravel(), diff.size
+    keep = set(range(min(total, ENTRIES_SHOWN)))
+    if total > ENTRIES_SHOWN:
+        if np.isfinite(flat).all():  # the worst first, ties in order: what a stable sort on -diff gives
+            worst = [int(k) for k in np.argsort(-flat, kind="stable")[:6]]
+        else:  # NaN has no place in numpy's order that Python's sort would give it: sort as Python does
+            worst = sorted(range(total), key=lambda k: -flat[k])[:6]
+        keep = set(range(ENTRIES_SHOWN - len(worst))) | set(worst)
     rows, last = [], -1
-    for n, i in enumerate(order):
-        if i not in keep:
-            continue
+    for n in sorted(keep):
+        i = np.unravel_index(n, expected.shape) if expected.ndim else ()
         if n != last + 1:
             rows.append({"gap": n - last - 1})
         rows.append({"index": ", ".join(map(str, i)), "expected": float(expected[i]), "actual": float(actual[i]),
                      "bad": bool(diff[i] > cmp["tolerance"])})
         last = n
-    if last != len(order) - 1:
-        rows.append({"gap": len(order) - 1 - last})
-    return {"rows": rows, "bad": int(np.sum(diff > cmp["tolerance"])), "total": len(order)}
+    if last != total - 1:
+        rows.append({"gap": total - 1 - last})
+    return {"rows": rows, "bad": int(np.sum(diff > cmp["tolerance"])), "total": total}
 
 
 def _parameter_rows(analysis: dict[str, Any], charts) -> list[dict[str, Any]]:

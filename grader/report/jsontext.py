@@ -68,6 +68,13 @@ def _write(v: Any, newline: str, out: list[str], default: Callable[[Any], Any]) 
             out.append("[]")
         elif all(type(x) is float for x in v):  # arrays as lists, the bulk of a result: numbers only, no ", " inside
             out.append("[" + inner + _floats(v)[1:-1].replace(", ", "," + inner) + newline + "]")
+        elif all(type(row) is list and row and all(type(x) is float for x in row) for row in v):  # a matrix
+            # "[[a, b], [c]]" from the C encoder, laid out as the indented encoder lays it out: rows apart first
+            # (their separator holds the ", " that separates numbers), then the numbers of each row.
+            deeper = inner + " "
+            body = _floats(v)[2:-2].replace("], [", "\0").replace(", ", "," + deeper)
+            out.append("[" + inner + "[" + deeper + body.replace("\0", inner + "]," + inner + "[" + deeper) +
+                       inner + "]" + newline + "]")
         else:
             out.append("[")
             for i, x in enumerate(v):
