@@ -73,7 +73,7 @@ def compare_arrays(*, name: str, expected: np.ndarray, actual: np.ndarray, rtol:
     expected, actual = np.asarray(expected, dtype=float), np.asarray(actual, dtype=float)
     assert expected.shape == actual.shape, (name, expected.shape, actual.shape)
     diff = np.abs(actual - expected)
-    scale = float(np.max(np.abs(expected))) if expected.size else 0.0
+    scale = float(np.abs(expected).max()) if expected.size else 0.0
     worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape)) if diff.size else ()
     max_err = float(diff[worst]) if diff.size else 0.0
     tolerance = rtol * scale + atol
@@ -90,8 +90,11 @@ def update_floor(*, weights: np.ndarray, dtype: str, ulps: float = FLOOR_ULPS) -
     Needed where the reference update is exactly zero (W_hh when T = 1, since h_0 = 0). `weights` are those the
     grader injected and `dtype` one it injects (float32, or else float64): nothing the learner's object reports
     sizes it, so no reported value can widen it."""
-    eps = float(np.finfo(np.float32 if dtype == "float32" else np.float64).eps)
-    return ulps * eps * max(1.0, float(np.max(np.abs(weights))) if weights.size else 1.0)
+    eps = _EPS[dtype == "float32"]
+    return ulps * eps * max(1.0, float(np.abs(weights).max()) if weights.size else 1.0)
+
+
+_EPS = (float(np.finfo(np.float64).eps), float(np.finfo(np.float32).eps))  # [is float32]
 
 
 def compare_update(*, name: str, before: np.ndarray, expected_after: np.ndarray, expected_before: np.ndarray,
@@ -111,7 +114,7 @@ def read_back_error(*, injected: np.ndarray, read_back: np.ndarray) -> tuple[flo
     them); else (the largest difference, where). Both in the reference's shape."""
     injected, read_back = np.asarray(injected, dtype=float), np.asarray(read_back, dtype=float)
     rounded = injected.astype(np.float32).astype(float)
-    if np.all((read_back == injected) | (read_back == rounded)):
+    if ((read_back == injected) | (read_back == rounded)).all():
         return None
     diff = np.where(np.isnan(read_back), np.inf, np.abs(read_back - injected))
     worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape))
