@@ -32,23 +32,26 @@ def probe_digest(results: list[Op] | None) -> str:
 
 def _feed(parts: list[bytes], v: Any) -> None:
     """Append `v`'s bytes to `parts`, unambiguously: every item is tagged with its kind and, where variable, its
-    length (hashed in one go: the same bytes as one update per item, at a fraction of the calls)."""
+    length (hashed in one go: the same bytes as one update per item, at a fraction of the calls). Arrays, the
+    bulk of it, are written where they are met (in a list, a dict) rather than through a call each."""
     if isinstance(v, np.ndarray):
-        data = v.tobytes() if v.dtype != object else repr(v.tolist()).encode()  # C order, whatever the layout
-        parts.append(f"a{v.dtype.str}{v.shape}{len(data)}:".encode())
-        parts.append(data)
+        _array(parts, v)
     elif isinstance(v, dict):
         parts.append(f"d{len(v)}:".encode())
         for k in sorted(v, key=str):
-            _feed(parts, str(k))
-            _feed(parts, v[k])
+            text = repr(str(k)).encode()  # the key, as _feed writes a str
+            parts.append(f"str{len(text)}:".encode())
+            parts.append(text)
+            x = v[k]
+            if type(x) is np.ndarray:
+                _array(parts, x)
+            else:
+                _feed(parts, x)
     elif isinstance(v, (list, tuple)):
         parts.append(f"l{len(v)}:".encode())
         for item in v:
-            if type(item) is np.ndarray and item.dtype != object:  # every epoch's outputs: no call each
-                data = item.tobytes()
-                parts.append(f"a{item.dtype.str}{item.shape}{len(data)}:".encode())
-                parts.append(data)
+            if type(item) is np.ndarray:
+                _array(parts, item)
             else:
                 _feed(parts, item)
     elif isinstance(v, (float, np.floating)):
@@ -59,6 +62,12 @@ def _feed(parts: list[bytes], v: Any) -> None:
         text = repr(v).encode()
         parts.append(f"{type(v).__name__}{len(text)}:".encode())
         parts.append(text)
+
+
+def _array(parts: list[bytes], a: np.ndarray) -> None:
+    data = a.tobytes() if a.dtype != object else repr(a.tolist()).encode()  # C order, whatever the layout
+    parts.append(f"a{a.dtype.str}{a.shape}{len(data)}:".encode())
+    parts.append(data)
 
 
 def behaviour(probes: dict[str, list[Op]], names: list[str]) -> dict[str, str]:
