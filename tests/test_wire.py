@@ -139,3 +139,16 @@ def test_a_kept_array_is_a_copy_and_one_too_big_is_described_at_once():
 def test_a_malformed_series_is_refused(item):
     with pytest.raises(wire.WireError):
         wire.decode_series([item], 4)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16", "int64", "uint8", "bool", ">f8"])
+def test_an_array_sent_without_a_budget_check_fits_its_budget(dtype):
+    """encode_value skips writing the JSON of a plain array whose size alone shows that it fits (_array_fits):
+    whatever it lets through must fit the budget, as the JSON check it saves would have found."""
+    for shape in [(1,), (3, 1), (16, 16), (2,) * 8, (7, 1, 1), (1000,), (100, 100)]:
+        a = np.zeros(shape, dtype=dtype)
+        for budget in (wire.Budget(2000, 300), wire.Budget(100_000, 1000), wire.Budget(10 ** 6, 13)):
+            if wire._array_fits(a.size, budget):
+                text = json.dumps(wire.encode_value(a, budget), separators=(",", ":"))
+                assert len(text) <= budget.bytes and wire.tokens(text) <= budget.tokens
+                assert json.loads(text)["t"] == "array"

@@ -145,7 +145,7 @@ def encode_value(v: Any, budget: Budget | None = None) -> dict[str, Any]:
     if budget is not None and array and 11 * v.size + DESCRIPTION_BYTES > budget.bytes:  # known without encoding
         return {"t": "too_big", "shape": list(v.shape), "dtype": _dtype_name(v.dtype)}
     encoded = _encode(v)
-    if budget is None:
+    if budget is None or (array and type(v) is np.ndarray and _array_fits(v.size, budget)):
         return encoded
     text = json.dumps(encoded, separators=(",", ":"))
     if len(text) <= budget.bytes and tokens(text) <= budget.tokens:
@@ -192,6 +192,13 @@ def encode_series(kept: list[Any], budget: Budget) -> list[dict[str, Any]]:
                         "data": binascii.b2a_base64(data, newline=False).decode("ascii")})
         i = j
     return out
+
+
+def _array_fits(size: int, budget: Budget) -> bool:
+    """Whether a plain array of `size` entries certainly fits `budget` encoded, without writing its JSON: its data
+    takes 4 * ceil(8 * size / 3) characters, everything else (type, shape of at most MAX_DIMS dimensions, dtype
+    name) less than DESCRIPTION_BYTES, and it has at most MAX_DIMS + 5 tokens (base64 has no '{', '[' or ',')."""
+    return 4 * -(-8 * size // 3) + DESCRIPTION_BYTES <= budget.bytes and MAX_DIMS + 5 <= budget.tokens
 
 
 def _encode(v: Any, depth: int = 0) -> dict[str, Any]:
