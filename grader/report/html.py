@@ -176,13 +176,16 @@ def _entries(cmp: dict[str, Any]) -> dict[str, Any]:
         else:  # NaN has no place in numpy's order that Python's sort would give it: sort as Python does
             worst = sorted(range(total), key=lambda k: -flat[k])[:6]
         keep = set(range(ENTRIES_SHOWN - len(worst))) | set(worst)
+    kept = np.array(sorted(keep), dtype=np.intp)
+    # The kept rows' numbers in one go each (indices, values, verdicts), not entry by entry through numpy scalars.
+    indices = zip(*(d.tolist() for d in np.unravel_index(kept, expected.shape))) if expected.ndim else [()]
+    values = zip(indices, expected.ravel()[kept].tolist(), actual.ravel()[kept].tolist(),
+                 (flat[kept] > cmp["tolerance"]).tolist())
     rows, last = [], -1
-    for n in sorted(keep):
-        i = np.unravel_index(n, expected.shape) if expected.ndim else ()
+    for n, (i, want, got, bad) in zip(kept.tolist(), values):
         if n != last + 1:
             rows.append({"gap": n - last - 1})
-        rows.append({"index": ", ".join(map(str, i)), "expected": float(expected[i]), "actual": float(actual[i]),
-                     "bad": bool(diff[i] > cmp["tolerance"])})
+        rows.append({"index": ", ".join(map(str, i)), "expected": want, "actual": got, "bad": bad})
         last = n
     if last != total - 1:
         rows.append({"gap": total - 1 - last})
