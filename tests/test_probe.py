@@ -5,7 +5,7 @@ import sys
 import numpy as np
 import pytest
 
-from grader.run import plotstub, probe, wire
+from grader.run import plotstub, probe, series, wire
 
 
 class Cached:
@@ -57,7 +57,7 @@ def test_nudged_forwards_move_one_entry_each_way_on_fresh_instances():
           "params": {k: enc(v) for k, v in params.items()}, "entries": [["W_hy", 4], ["b_y", 1]]}
     sent = run(Cached, [op])[0]["ok"]["values"]
     assert [v["t"] for v in sent] == ["stack"]  # four outputs of one shape: one array on the wire
-    values = wire.decode_series(sent, 4)
+    values = series.decode_series(sent, 4)
     assert len(values) == 4
     np.testing.assert_allclose([v[0, 1, 0] for v in values], [3.25, 2.75, 3.25, 2.75])
     np.testing.assert_allclose([v[0, 0, 0] for v in values], [3.0, 3.0, 3.0, 3.0])

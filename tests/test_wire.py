@@ -8,7 +8,7 @@ import pytest
 
 from grader.judge import reference
 from grader.judge.plan import default_plan
-from grader.run import wire
+from grader.run import series, wire
 from grader.run.probe import run_probe
 
 
@@ -107,10 +107,10 @@ def test_a_series_of_outputs_decodes_to_the_arrays_sent_one_by_one():
     budget = wire.Budget(100_000, 10_000)
     same = [np.arange(4.0).reshape(2, 2, 1) + k for k in range(3)]
     odd = [np.float32([1.5, 2.5]), [1.0, 2.0], np.arange(3.0), np.arange(3.0) * 2]
-    for series in (same, odd, same + odd + same):
-        sent = wire.encode_series([wire.keep(v, budget) for v in series], budget)
-        got = wire.decode_series(json.loads(json.dumps(sent)), len(series))
-        one_by_one = [wire.decode_value(wire.encode_value(v, budget)) for v in series]
+    for calls in (same, odd, same + odd + same):
+        sent = series.encode_series([series.keep(v, budget) for v in calls], budget)
+        got = series.decode_series(json.loads(json.dumps(sent)), len(calls))
+        one_by_one = [wire.decode_value(wire.encode_value(v, budget)) for v in calls]
         assert len(got) == len(one_by_one)
         for a, b in zip(got, one_by_one):
             assert type(a) is type(b)
@@ -118,16 +118,16 @@ def test_a_series_of_outputs_decodes_to_the_arrays_sent_one_by_one():
                 assert a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
             else:
                 assert a == b
-    assert [d["t"] for d in wire.encode_series([wire.keep(v, budget) for v in same], budget)] == ["stack"]
+    assert [d["t"] for d in series.encode_series([series.keep(v, budget) for v in same], budget)] == ["stack"]
 
 
 def test_a_kept_array_is_a_copy_and_one_too_big_is_described_at_once():
     budget = wire.Budget(2_000, 1_000)
     mine = np.zeros(3)
-    kept = wire.keep(mine, budget)
+    kept = series.keep(mine, budget)
     mine[0] = 7.0  # the learner's next call writes into its own array
     assert kept[0] == 0.0
-    assert wire.keep(np.zeros(10_000), budget)["t"] == "too_big"
+    assert series.keep(np.zeros(10_000), budget)["t"] == "too_big"
 
 
 @pytest.mark.parametrize("item", [
@@ -138,7 +138,7 @@ def test_a_kept_array_is_a_copy_and_one_too_big_is_described_at_once():
 ])
 def test_a_malformed_series_is_refused(item):
     with pytest.raises(wire.WireError):
-        wire.decode_series([item], 4)
+        series.decode_series([item], 4)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32", "float16", "int64", "uint8", "bool", ">f8"])

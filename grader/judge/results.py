@@ -11,7 +11,9 @@ from typing import Any
 
 from grader.judge.plan import PARAMS
 from grader.run.probe import RESULT_FIELDS
-from grader.run.wire import NAME_CAP, TEXT_CAPS, WireError, decode_series, decode_value
+from grader.run.series import decode_series
+from grader.run.wire import NAME_CAP, TEXT_CAPS, WireError, decode_value
+
 
 @dataclass(frozen=True)
 class Op:

@@ -21,7 +21,7 @@ from typing import Any, Callable
 import numpy as np
 import numpy.random  # noqa: F401  numpy loads it on first use (~15 ms): now, before the plan arrives or a fork
 
-from grader.run import plotstub, wire
+from grader.run import plotstub, series, wire
 
 PARAMS = ("W_xh", "W_hh", "W_hy", "b_h", "b_y")
 SIGNATURES = {"__init__": ("input_size", "hidden_size", "output_size"), "forward": ("x",),
@@ -173,12 +173,12 @@ def _op_train(cls, state, op):
     x, y = _arr(op, "x"), _arr(op, "y")
     for epoch in range(op["epochs"]):
         try:
-            outputs.append(wire.keep(rnn.forward(x.copy()), state["value"]))
+            outputs.append(series.keep(rnn.forward(x.copy()), state["value"]))
             rnn.backward(x.copy(), y.copy(), op["lr"])
         except BaseException as e:
             e.add_note(f"(in epoch {epoch + 1} of {op['epochs']})")
             raise
-    return {"outputs": wire.encode_series(outputs, state["value"]), "params": _read_params(state)}
+    return {"outputs": series.encode_series(outputs, state["value"]), "params": _read_params(state)}
 
 
 def _op_nudged_forwards(cls, state, op):
@@ -193,8 +193,8 @@ def _op_nudged_forwards(cls, state, op):
             nudged[name].flat[index] += sign * op["eps"]
             rnn = _seeded_instance(cls, op)
             _inject(rnn, nudged, report=False)
-            values.append(wire.keep(rnn.forward(x.copy()), state["value"]))
-    return {"values": wire.encode_series(values, state["value"])}
+            values.append(series.keep(rnn.forward(x.copy()), state["value"]))
+    return {"values": series.encode_series(values, state["value"])}
 
 
 _OPS: dict[str, Callable] = {"new": _op_new, "set": _op_set, "forward": _op_forward, "backward": _op_backward,

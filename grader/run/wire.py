@@ -155,45 +155,6 @@ def encode_value(v: Any, budget: Budget | None = None) -> dict[str, Any]:
     return {"t": "too_big", "type": name(type(v).__name__), "len": len(v) if type(v) in (list, tuple, dict) else None}
 
 
-def keep(v: Any, budget: Budget) -> Any:
-    """One call's return value, to be encoded later with the rest of its series (encode_series): a copy of a plain
-    numeric array small enough to send (the learner may change its own array in place on the next call), anything
-    else encoded now."""
-    if type(v) is np.ndarray and v.dtype.kind in "biuf" and v.ndim < MAX_DIMS and \
-            11 * v.size + DESCRIPTION_BYTES <= budget.bytes:
-        return v.copy()
-    return encode_value(v, budget)
-
-
-def encode_series(kept: list[Any], budget: Budget) -> list[dict[str, Any]]:
-    """The return values of a series of calls (every epoch's outputs, every nudged forward's), kept by `keep`, as
-    encoded values in order. A run of arrays of one shape and dtype travels as one {"t": "stack", "count": n, ...}
-    item: one encoding here and one decoding in the grader for them all, where each epoch's took one of each.
-    Arrays of one shape and dtype encode to JSON of one length and token count, so the first one's budget check
-    (encode_value) holds for the whole run; decode_series gives back the same arrays."""
-    out: list[dict[str, Any]] = []
-    i = 0
-    while i < len(kept):
-        v = kept[i]
-        if not isinstance(v, np.ndarray):
-            out.append(v)
-            i += 1
-            continue
-        j = i + 1
-        while j < len(kept) and isinstance(kept[j], np.ndarray) and kept[j].shape == v.shape and \
-                kept[j].dtype == v.dtype and (j - i + 1) * v.size <= MAX_ELEMENTS:
-            j += 1
-        first = encode_value(v, budget)
-        if j - i == 1 or first.get("t") != "array":
-            out += [first] + [encode_value(x, budget) for x in kept[i + 1:j]]
-        else:
-            data = np.ascontiguousarray(np.stack(kept[i:j]), dtype="<f8").tobytes()
-            out.append({"t": "stack", "count": j - i, "shape": first["shape"], "dtype": first["dtype"],
-                        "data": binascii.b2a_base64(data, newline=False).decode("ascii")})
-        i = j
-    return out
-
-
 def _array_fits(size: int, budget: Budget) -> bool:
     """Whether a plain array of `size` entries certainly fits `budget` encoded, without writing its JSON: its data
     takes 4 * ceil(8 * size / 3) characters, everything else (type, shape of at most MAX_DIMS dimensions, dtype
@@ -317,26 +278,6 @@ def decode_array(d: Any) -> np.ndarray:
     a = np.frombuffer(raw, dtype="<f8").reshape(shape).copy()
     # float32/float16 values survive the trip through float64 exactly; keep the learner's dtype visible.
     return a.astype(d["dtype"]) if d.get("dtype") in ("float32", "float16") else a
-
-
-def decode_series(items: Any, most: int) -> list[Any]:
-    """encode_series's items as the values they stand for (at most `most` of them), a stack as one array per call
-    (views of one decoded array, as equal to the arrays sent as those decoded one by one)."""
-    if not isinstance(items, list) or len(items) > most:
-        raise WireError("more values than calls")
-    out: list[Any] = []
-    for d in items:
-        if isinstance(d, dict) and d.get("t") == "stack":
-            count, shape = d.get("count"), d.get("shape")
-            if type(count) is not int or not 2 <= count <= most - len(out) or not isinstance(shape, list):
-                raise WireError("malformed stack of values")
-            out += list(decode_array({"t": "array", "shape": [count] + shape, "dtype": d.get("dtype"),
-                                      "data": d.get("data")}))
-        else:
-            out.append(decode_value(d))
-    if len(out) > most:
-        raise WireError("more values than calls")
-    return out
 
 
 def decode_value(d: Any, depth: int = 0) -> Any:
