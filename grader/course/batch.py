@@ -130,13 +130,17 @@ def run(source: str, options: Options, config: GradeConfig, key: str, *, stream:
                               "gives every learner are not discounted: flags may rest on them")
     progress.finish()
     if interrupted:
+        progress.cards.close()
         progress.note(f"Interrupted: {progress.count} of {len(todo)} graded and saved. Run the same command again "
                       "to grade the rest.")
         return Outcome(len(entries), len(entries) - len(todo), progress.count, True, None, progress.cpu_s,
                        progress.child_cpu_s, progress.peak_kib)
     title = options.class_name + shard
-    tally = gradebook.build(options.out, [e.student for e in entries], junit=options.junit, title=title,
-                            lms_settings=options.lms, known=options.known, cards=progress.cards)
+    try:
+        tally = gradebook.build(options.out, [e.student for e in entries], junit=options.junit, title=title,
+                                lms_settings=options.lms, known=options.known, cards=progress.cards)
+    finally:
+        progress.cards.close()
     return Outcome(len(entries), len(entries) - len(todo), progress.count, False, tally, progress.cpu_s,
                    progress.child_cpu_s, progress.peak_kib)
 
@@ -345,13 +349,13 @@ class Progress:
         self.start = time.monotonic()
         self.last = ""
         self.cpu_s = self.child_cpu_s = 0.0
-        self.cards: dict[str, bytes] = {}  # student: gradebook.card of the result graded in this run
+        self.cards = gradebook.Cards()  # gradebook.card of each result graded in this run
         self.peak_kib = (0, 0, 0)
 
     def done(self, d: Done) -> None:
         self.count += 1
         if d.card:
-            self.cards[d.student] = d.card
+            self.cards.add(d.student, d.card)
         self.cpu_s += d.cpu_s
         self.child_cpu_s += d.child_cpu_s
         self.peak_kib = tuple(max(a, b) for a, b in zip(self.peak_kib, d.peak_kib))

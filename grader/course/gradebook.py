@@ -71,6 +71,31 @@ def _from_card(data: bytes) -> dict[str, Any]:
     return json.loads(zlib.decompress(data))
 
 
+class Cards:
+    """The cards of a run's results, kept in an unnamed scratch file rather than in memory, so that a class of
+    thousands still costs about what a class of ten does (an offset and a length per student stay here)."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()
+        self._at: dict[str, tuple[int, int]] = {}
+
+    def add(self, student: str, card: bytes) -> None:
+        self._file.seek(0, os.SEEK_END)
+        self._at[student] = (self._file.tell(), len(card))
+        self._file.write(card)
+
+    def __contains__(self, student: object) -> bool:
+        return student in self._at
+
+    def __getitem__(self, student: str) -> bytes:
+        offset, length = self._at[student]
+        self._file.seek(offset)
+        return self._file.read(length)
+
+    def close(self) -> None:
+        self._file.close()
+
+
 def _num(x: float) -> str:
     return f"{x:.6g}"
 
@@ -108,7 +133,7 @@ class Tally:
 
 def build(outdir: str, students: Iterable[str], *, junit: str | None = None, title: str = "",
           lms_settings: LmsSettings = LmsSettings(), known: str | list[dict[str, str]] | None = None,
-          cards: Mapping[str, bytes] | None = None) -> Tally:
+          cards: Cards | Mapping[str, bytes] | None = None) -> Tally:
     """Write OUTDIR/grades.csv, OUTDIR/integrity.csv, OUTDIR/summary.html, OUTDIR/feedback/ and the LMS imports
     of `lms_settings` (and `junit`, a JUnit XML path) for `students`, in the order given (sorted by the callers, so
     shards merged give the same files as one run). Each result is read once, from its `cards` entry when it has
