@@ -211,3 +211,27 @@ def test_scale_flags_follow_t_o_and_lr():
     assert scales.scale_flags(runs, factors) == (("loss_mean_over_outputs", "learning_rate_ignored"), 0.01)
     assert scales.scale_flags(runs, {r.probe: 1.0 for r in runs}) == ((), 1.0)
     assert scales.scale_flags(runs, {r.probe: 0.37 * r.t for r in runs}) is None
+
+
+def test_mutant_references_are_computed_once_and_handed_out_as_copies():
+    rng = np.random.default_rng(3)
+    params = {"W_xh": rng.normal(size=(4, 2)), "W_hh": rng.normal(size=(4, 4)) * 0.3, "W_hy": rng.normal(size=(1, 4)),
+              "b_h": rng.normal(size=(4, 1)), "b_y": rng.normal(size=(1, 1))}
+    x, y = rng.normal(size=(5, 2)), rng.normal(size=(5, 1))
+    for m in (mutants.Mutant(), mutants.Mutant(truncated_bptt=2), mutants.Mutant(tanh_derivative="one_minus_h"),
+              mutants.Mutant(updates_inside_time_loop=True)):
+        direct = mutants._update(params, x, y, 0.1, m, 1.0)
+        first = mutants.update(params, x, y, 0.1, m)
+        for k in direct:
+            assert first[k].tobytes() == direct[k].tobytes()
+            first[k][...] = 99.0  # a caller that writes into what it got
+        again = mutants.update(params, x, y, 0.1, m)
+        assert all(again[k].tobytes() == direct[k].tobytes() for k in direct)
+    # the key is the inputs' bits: a weight one ulp away, or another learning rate, is another reference
+    nudged = dict(params, W_hh=np.nextafter(params["W_hh"], np.inf))
+    assert mutants.update(nudged, x, y, 0.1)["W_hh"].tobytes() == mutants._update(nudged, x, y, 0.1, mutants.Mutant(),
+                                                                                   1.0)["W_hh"].tobytes()
+    assert not np.array_equal(mutants.update(params, x, y, 0.2)["W_xh"], mutants.update(params, x, y, 0.1)["W_xh"])
+    out = mutants.outputs(params, x)
+    out[...] = 0.0
+    assert np.array_equal(mutants.outputs(params, x), np.array([v.ravel() for v in mutants.forward(params, x)[2]]))

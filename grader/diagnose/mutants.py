@@ -82,15 +82,43 @@ def forward(params: dict[str, np.ndarray], x: np.ndarray, m: Mutant = Mutant(),
     return zs, hs, ys
 
 
+# ---- memoized by content --------------------------------------------------------------------------------------
+# A diagnosis tries many mutants on each probe, and the probes' weights and data are the plan's: every submission
+# of a class (whose read-back weights are the injected ones) asks for the same mutant references. So each is
+# computed once per process, keyed by the exact bytes of its inputs, and handed out as fresh copies.
+
+_MEMO: dict[tuple, Any] = {}
+_MEMO_ENTRIES = 4096  # a few MB at the kata's sizes; emptied when full
+
+
+def _bits(a: Any) -> tuple:
+    if a is None:
+        return ()
+    if isinstance(a, (int, float)):
+        return (float(a).hex(),)  # -0.0 and 0.0 apart: the results may differ in sign
+    a = np.asarray(a)
+    return a.dtype.str, a.shape, a.tobytes()
+
+
+def _memo(kind: str, compute, params: dict[str, np.ndarray], *inputs: Any, m: Mutant) -> Any:
+    key = (kind, m, tuple((k, _bits(v)) for k, v in params.items()), tuple(_bits(v) for v in inputs))
+    if key not in _MEMO:
+        if len(_MEMO) >= _MEMO_ENTRIES:
+            _MEMO.clear()
+        _MEMO[key] = compute()
+    value = _MEMO[key]
+    return {k: v.copy() for k, v in value.items()} if isinstance(value, dict) else value.copy()
+
+
 def outputs(params: dict[str, np.ndarray], x: np.ndarray, m: Mutant = Mutant(),
             h0: np.ndarray | None = None) -> np.ndarray:
     """The (T, O) outputs of a forward pass."""
-    return np.array([y.ravel() for y in forward(params, x, m, h0)[2]])
+    return _memo("outputs", lambda: np.array([y.ravel() for y in forward(params, x, m, h0)[2]]), params, x, h0, m=m)
 
 
 def last_state(params: dict[str, np.ndarray], x: np.ndarray, m: Mutant = Mutant(),
                h0: np.ndarray | None = None) -> np.ndarray:
-    return forward(params, x, m, h0)[1][-1]
+    return _memo("last_state", lambda: forward(params, x, m, h0)[1][-1], params, x, h0, m=m)
 
 
 def update(params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, lr: float, m: Mutant = Mutant(),
@@ -99,6 +127,11 @@ def update(params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, lr: floa
 
     `scale` multiplies the loss (1/T for a mean over time, 2 without the ½, −1 for gradient ascent...); inputs
     params (float64, the reference's shapes), x (T, I), y (T, O). Returns one array per parameter."""
+    return _memo("update", lambda: _update(params, x, y, lr, m, scale), params, x, y, lr, scale, m=m)
+
+
+def _update(params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, lr: float, m: Mutant,
+            scale: float) -> dict[str, np.ndarray]:
     if m.truncated_bptt > 1 and not m.updates_inside_time_loop:
         return window(lag_updates(params, x, y, lr, m, scale), m.truncated_bptt)
     p = {k: np.array(v, dtype=float) for k, v in params.items()}
