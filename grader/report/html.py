@@ -101,8 +101,9 @@ def _view(d: dict[str, Any]) -> dict[str, Any]:
 
     groups: dict[str, list] = {}
     for c in d["checks"]:  # in plan order, which is the order a learner works through the kata
-        groups.setdefault(c["group"], []).append({**c, "tables": [_entries(cmp) for cmp in
-                                                                   c["details"].get("comparisons", [])]})
+        # A table of entries is shown for a comparison that failed only: the rest need none made.
+        groups.setdefault(c["group"], []).append({**c, "tables": [_NO_TABLE if cmp.get("passed") else _entries(cmp)
+                                                                   for cmp in c["details"].get("comparisons", [])]})
     analysis = d.get("analysis") or {}
     return {"verdict": _verdict_line(d), "groups": [{"name": g, "checks": cs,
                                                       "points": sum(c["points"] for c in cs),
@@ -156,6 +157,9 @@ def _compact(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:.4g}"
     return "—" if v is None else str(v)
+
+
+_NO_TABLE = {"rows": [], "omitted": 0}
 
 
 def _entries(cmp: dict[str, Any]) -> dict[str, Any]:
