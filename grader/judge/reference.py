@@ -20,7 +20,7 @@ from grader import ROOT
 from grader.judge import diskcache
 from grader.judge.plan import Plan, Probe
 from grader.run import probe as probe_exec
-from grader.run import wire
+from grader.run import series, wire
 
 SOLUTION_PATH = os.path.join(ROOT, "solution", "simple_rnn.py")
 _CACHE: dict[tuple[str, int], list[dict[str, Any]]] = {}
@@ -66,7 +66,7 @@ def results_for_plan(plan: Plan) -> dict[str, list[dict[str, Any]]]:
 
 def _disk_path(plan: Plan) -> str | None:
     parts = []
-    for path in (SOLUTION_PATH, probe_exec.__file__, wire.__file__, __file__):
+    for path in (SOLUTION_PATH, probe_exec.__file__, wire.__file__, series.__file__, __file__):
         with open(path, "rb") as f:
             parts.append(f.read())
     parts.append(f"{np.__version__} {platform.python_version()}".encode())
