@@ -203,6 +203,7 @@ def _parameter_rows(analysis: dict[str, Any], charts) -> list[dict[str, Any]]:
         heat = None
         if comparison.get("error_map") and isinstance(comparison["error_map"][0], list):
             heat = charts.heat_map(comparison["error_map"], comparison["expected"], comparison["tolerance"])
+            heat["cells_html"] = _cells_html(heat, name)
         rows.append({"name": name, **verdict, "heat": heat})
     return rows
 
@@ -228,7 +229,8 @@ def _prediction_charts(analysis: dict[str, Any], charts) -> list[dict[str, Any]]
                        {"name": "your ŷ", "values": list(actual[:, o]), "role": "actual"}]
             chart = charts.line_chart(series, x_label="time step t", y_label="output", log_y=False)
             if chart:
-                out.append({"title": case + (f", output {o}" if expected.shape[1] > 1 else ""), "chart": chart})
+                out.append({"title": case + (f", output {o}" if expected.shape[1] > 1 else ""),
+                            "chart": _dots_html(chart)})
     return out
 
 
@@ -239,8 +241,34 @@ def _loss_charts(analysis: dict[str, Any], charts) -> list[dict[str, Any]]:
                                    {"name": "yours", "values": curves.get("learner") or [], "role": "actual"}],
                                   x_label="epoch", y_label="loss ½Σ(ŷ − y)²", x_start=1)
         if chart:
-            out.append({"title": case, "chart": chart})
+            out.append({"title": case, "chart": _dots_html(chart)})
     return out
+
+
+# The repeated elements of the pictures, written here as templates/_charts.html.j2 wrote them in a loop: the same
+# bytes, every text escaped (numbers need none), at a fraction of a template loop's cost per element.
+
+def _dots_html(chart: dict[str, Any]) -> dict[str, Any]:
+    """A line chart with each line's dots as markup (`dots_html`)."""
+    from markupsafe import Markup, escape
+
+    for line in chart["lines"]:
+        role, name = escape(line["role"]), escape(line["name"])
+        line["dots_html"] = Markup("".join(
+            f'<circle class="dot {role}" cx="{d["x"]}" cy="{d["y"]}" r="2"><title>{name} at {escape(d["label"])}'
+            f'</title></circle>' for d in line["dots"]))
+    return chart
+
+
+def _cells_html(heat: dict[str, Any], name: str) -> Any:
+    """A heat map's cells as markup, one indented line each."""
+    from markupsafe import Markup, escape
+
+    size, label = heat["cell"], escape(name)
+    return Markup("".join(
+        f'  <rect x="{c["x"]}" y="{c["y"]}" width="{size}" height="{size}" fill="{escape(c["fill"])}" '
+        f'class="{"bad" if c["bad"] else "ok"}"><title>{label}{escape(c["label"])}</title></rect>\n'
+        for c in heat["cells"]))
 
 
 def _cut(text: str) -> dict[str, Any]:
