@@ -186,10 +186,15 @@ def _update_comparisons(ctx: Context, spec: CheckSpec, set_i: int, after_i: int,
     ctx.learner_params_exist(spec.probe)
     _, mine, ref = ctx.ops(spec.probe, after_i + 1)
     sizes = p.meta["sizes"]
-    before = _params(mine[set_i].value, sizes, "after the weights were set")
-    after = _params(mine[after_i].value, sizes, f"after {p.ops[after_i]['op']}()")
-    ref_before, ref_after = _params(ref[set_i].value, sizes, ""), _params(ref[after_i].value, sizes, "")
-    injected = {n: np.asarray(v, dtype=float).reshape(param_shapes(sizes)[n]) for n, v in p.meta["params"].items()}
+    # A probe's five per-parameter checks read the same ops: each is read once per evaluation (ctx.memo).
+    before = ctx.memo(("mine", spec.probe, set_i), lambda: _params(mine[set_i].value, sizes,
+                                                                   "after the weights were set"))
+    after = ctx.memo(("mine", spec.probe, after_i), lambda: _params(mine[after_i].value, sizes,
+                                                                    f"after {p.ops[after_i]['op']}()"))
+    ref_before = ctx.memo(("ref", spec.probe, set_i), lambda: _params(ref[set_i].value, sizes, ""))
+    ref_after = ctx.memo(("ref", spec.probe, after_i), lambda: _params(ref[after_i].value, sizes, ""))
+    injected = ctx.memo(("injected", spec.probe), lambda: {n: np.asarray(v, dtype=float).reshape(
+        param_shapes(sizes)[n]) for n, v in p.meta["params"].items()})
     _check_read_back(spec.params, injected, before)
     dtypes = _injected_dtypes(mine[set_i].value)
     if mine[after_i].value.get("returned"):

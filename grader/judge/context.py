@@ -4,7 +4,7 @@ what the checks learn on the way (conventions, the analysis); a check ends early
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -29,7 +29,15 @@ class Context:
         self.conventions: set[str] = set()
         self.output_conventions: set[tuple[int, str]] = set()  # (O, label)
         self.analysis: dict[str, Any] = {"parameters": {}, "training": {}, "forward": {}}
+        self._memo: dict[tuple, Any] = {}
         self._note_backward_convention()
+
+    def memo(self, key: tuple, read: Callable[[], Any]) -> Any:
+        """What `read()` gives, read once per evaluation for `key`. An exception (a Verdict) is not kept: each
+        check that asks raises its own. What is kept is shared by the checks, which only read it."""
+        if key not in self._memo:
+            self._memo[key] = read()
+        return self._memo[key]
 
     def ops(self, probe: str, upto: int) -> tuple[Probe, list[Op], list[Op]]:
         """The learner's and reference's first `upto` ops of a probe, ending the check if one didn't succeed."""
