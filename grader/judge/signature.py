@@ -32,28 +32,20 @@ def probe_digest(results: list[Op] | None) -> str:
 
 def _feed(parts: list[bytes], v: Any) -> None:
     """Append `v`'s bytes to `parts`, unambiguously: every item is tagged with its kind and, where variable, its
-    length (hashed in one go: the same bytes as one update per item, at a fraction of the calls). Arrays, the
-    bulk of it, are written where they are met (in a list, a dict) rather than through a call each."""
+    length (hashed in one go: the same bytes as one update per item, at a fraction of the cost)."""
     if isinstance(v, np.ndarray):
-        _array(parts, v)
+        data = v.tobytes() if v.dtype != object else repr(v.tolist()).encode()  # C order, whatever the layout
+        parts.append(f"a{v.dtype.str}{v.shape}{len(data)}:".encode())
+        parts.append(data)
     elif isinstance(v, dict):
         parts.append(f"d{len(v)}:".encode())
         for k in sorted(v, key=str):
-            text = repr(str(k)).encode()  # the key, as _feed writes a str
-            parts.append(f"str{len(text)}:".encode())
-            parts.append(text)
-            x = v[k]
-            if type(x) is np.ndarray:
-                _array(parts, x)
-            else:
-                _feed(parts, x)
+            _feed(parts, str(k))
+            _feed(parts, v[k])
     elif isinstance(v, (list, tuple)):
         parts.append(f"l{len(v)}:".encode())
         for item in v:
-            if type(item) is np.ndarray:
-                _array(parts, item)
-            else:
-                _feed(parts, item)
+            _feed(parts, item)
     elif isinstance(v, (float, np.floating)):
         parts.append(f"f{float(v).hex()};".encode())
     elif isinstance(v, Opaque):
@@ -62,12 +54,6 @@ def _feed(parts: list[bytes], v: Any) -> None:
         text = repr(v).encode()
         parts.append(f"{type(v).__name__}{len(text)}:".encode())
         parts.append(text)
-
-
-def _array(parts: list[bytes], a: np.ndarray) -> None:
-    data = a.tobytes() if a.dtype != object else repr(a.tolist()).encode()  # C order, whatever the layout
-    parts.append(f"a{a.dtype.str}{a.shape}{len(data)}:".encode())
-    parts.append(data)
 
 
 def behaviour(probes: dict[str, list[Op]], names: list[str]) -> dict[str, str]:

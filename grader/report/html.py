@@ -169,7 +169,7 @@ def _entries(cmp: dict[str, Any]) -> dict[str, Any]:
 
     expected, actual = np.asarray(cmp["expected"], dtype=float), np.asarray(cmp["actual"], dtype=float)
     if expected.shape != actual.shape:
-        return {"rows": [], "omitted": 0}
+        return _NO_TABLE
     diff = np.abs(actual - expected)
     # Entries by their flat (C-order) position: the order np.ndindex walks them in.
     flat, total = diff.ravel(), diff.size

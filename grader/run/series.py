@@ -17,8 +17,7 @@ def keep(v: Any, budget: wire.Budget) -> Any:
     """One call's return value, to be encoded later with the rest of its series (encode_series): a copy of a plain
     numeric array small enough to send (the learner may change its own array in place on the next call), anything
     else encoded now."""
-    if type(v) is np.ndarray and v.dtype.kind in "biuf" and v.ndim < wire.MAX_DIMS and \
-            11 * v.size + wire.DESCRIPTION_BYTES <= budget.bytes:
+    if type(v) is np.ndarray and v.dtype.kind in "biuf" and v.ndim < wire.MAX_DIMS and wire.may_fit(v.size, budget):
         return v.copy()
     return wire.encode_value(v, budget)
 

@@ -142,7 +142,7 @@ def encode_value(v: Any, budget: Budget | None = None) -> dict[str, Any]:
     """Describe a learner value as plain data (_encode), or, when its JSON would exceed `budget`, describe it as
     too big: its type, and its length or shape."""
     array = isinstance(v, np.ndarray) and v.dtype.kind in "biuf" and v.ndim <= MAX_DIMS
-    if budget is not None and array and 11 * v.size + DESCRIPTION_BYTES > budget.bytes:  # known without encoding
+    if budget is not None and array and not may_fit(v.size, budget):  # known without encoding
         return {"t": "too_big", "shape": list(v.shape), "dtype": _dtype_name(v.dtype)}
     encoded = _encode(v)
     if budget is None or (array and type(v) is np.ndarray and _array_fits(v.size, budget)):
@@ -153,6 +153,12 @@ def encode_value(v: Any, budget: Budget | None = None) -> dict[str, Any]:
     if array:
         return {"t": "too_big", "shape": list(v.shape), "dtype": _dtype_name(v.dtype)}
     return {"t": "too_big", "type": name(type(v).__name__), "len": len(v) if type(v) in (list, tuple, dict) else None}
+
+
+def may_fit(size: int, budget: Budget) -> bool:
+    """Whether an array of `size` entries may fit `budget` encoded (at most 11 characters an entry, and its
+    description): one that can't is described as too big without being encoded."""
+    return 11 * size + DESCRIPTION_BYTES <= budget.bytes
 
 
 def _array_fits(size: int, budget: Budget) -> bool:
