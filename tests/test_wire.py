@@ -8,7 +8,8 @@ import pytest
 
 from grader.judge import reference
 from grader.judge.plan import default_plan
-from grader.run import series, wire
+from grader import ROOT
+from grader.run import memo, sandbox, series, wire
 from grader.run.probe import run_probe
 
 
@@ -152,3 +153,26 @@ def test_an_array_sent_without_a_budget_check_fits_its_budget(dtype):
                 text = json.dumps(wire.encode_value(a, budget), separators=(",", ":"))
                 assert len(text) <= budget.bytes and wire.tokens(text) <= budget.tokens
                 assert json.loads(text)["t"] == "array"
+
+
+def test_a_probe_is_known_by_its_name_seed_and_ops():
+    calls = []
+    f = memo.per_probe(lambda p: calls.append(p["name"]) or len(calls))
+    probe = default_plan().probe("forward/basic")
+    assert f(probe.to_plan()) == f(probe.to_plan()) == 1  # a new dict per submission, the same ops
+    assert f(dict(probe.to_plan(), ops=[dict(op) for op in probe.ops])) == 2  # equal, but other ops
+    assert f(dict(probe.to_plan(), seed=probe.seed + 1)) == 3
+    odd = dict(probe.to_plan(), extra=1)  # a form the memo doesn't know: computed every time
+    assert f(odd) == 4 and f(odd) == 5
+
+
+def test_the_payload_is_the_plan_as_json_and_the_bounds_are_the_probes():
+    probes = [p.to_plan() for p in default_plan().probes]
+    plan = {"kind": "py", "chunks": [{"label": "a.py", "code": "x = 1"}], "probes": probes,
+            "require_isolation": False}
+    limits = sandbox.Limits()
+    want = {**plan, "limits": limits.to_plan(), "grader_root": ROOT, "scratch": "S"}
+    for _ in range(2):  # computed, then from the memo
+        assert json.loads(sandbox.payload(plan, limits, "S")) == want
+        assert [wire.probe_bound(p) for p in probes] == [wire.probe_bound.__wrapped__(p) for p in probes]
+    assert json.loads(sandbox.payload({"kind": "py"}, limits, "S"))["scratch"] == "S"

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
 from grader import ROOT
-from grader.run import identity, launch, scratch
+from grader.run import identity, launch, memo, scratch
 from grader.run.launch import child_env  # noqa: F401  (part of this module's interface)
 
 OUTPUT_CAP = 64 * 1024
@@ -213,8 +213,20 @@ def child_plan(source: Any, probes: list[dict[str, Any]], require_isolation: boo
 
 
 def payload(plan: dict[str, Any], limits: Limits, scratch: str) -> bytes:
-    """The bytes on the child's stdin: its plan, its limits, where the grader is (kept unreadable), its scratch."""
-    return json.dumps({**plan, "limits": limits.to_plan(), "grader_root": ROOT, "scratch": scratch}).encode()
+    """The bytes on the child's stdin: its plan, its limits, where the grader is (kept unreadable), its scratch.
+    The JSON of json.dumps(plan with those), its probes' text written once per process (memo.py)."""
+    rest = json.dumps({**{k: v for k, v in plan.items() if k != "probes"}, "limits": limits.to_plan(),
+                       "grader_root": ROOT, "scratch": scratch})
+    if "probes" not in plan:
+        return rest.encode()
+    probes = plan["probes"]
+    text = "[" + ", ".join(map(_probe_json, probes)) + "]" if type(probes) is list else json.dumps(probes)
+    return (rest[:-1] + ', "probes": ' + text + "}").encode()
+
+
+@memo.per_probe
+def _probe_json(probe: dict[str, Any]) -> str:
+    return json.dumps(probe)
 
 
 class ChildRun:
