@@ -35,6 +35,22 @@ def test_the_same_text_as_json(value):
     assert jsontext.dumps(value, default=_default) == json.dumps(value, indent=1, allow_nan=False, default=_default)
 
 
+def test_lists_written_once_are_written_the_same_again(monkeypatch):
+    """The memo of float lists: the same bits give the same text, other bits (-0.0 and 0.0 are equal as floats)
+    other text, and a full memo starts over."""
+    monkeypatch.setattr(jsontext, "_MEMO", {})
+    monkeypatch.setattr(jsontext, "MEMO_ENTRIES", 3)
+    values = [[0.0, 1.5], [-0.0, 1.5], [[0.0, 1.5], [-0.0, 1.5]], [0.1] * (jsontext.MEMO_FLOATS + 1),
+              [[2.0], [3.0, 4.0]], [0.0, 1.5], [-0.0, 1.5]]
+    for _ in range(2):
+        for v in values:
+            assert jsontext.dumps(v, default=_default) == json.dumps(v, indent=1, allow_nan=False)
+    assert 0 < len(jsontext._MEMO) <= 3
+    with pytest.raises(ValueError):
+        jsontext.dumps([1.0, float("nan")], default=_default)
+    assert all("nan" not in text.lower() for text in jsontext._MEMO.values())
+
+
 @pytest.mark.parametrize("bad", [float("inf"), [1.0, float("nan")], {"k": -float("inf")}, {float("nan"): 1}])
 def test_a_number_that_is_not_finite_is_refused_as_json_does(bad):
     with pytest.raises(ValueError):

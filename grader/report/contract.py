@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import math
 from typing import Any
 
@@ -56,7 +57,10 @@ def _in_hidden_case(path: str, hidden: set[int]) -> bool:
 def _finite(v: Any, path: str, found: list[str]) -> Any:
     # The bulk of a result is arrays, as lists of floats: a finite sum means every entry is finite (an inf or a
     # NaN makes it inf or NaN), so one sum replaces a walk; a sum that overflows is walked entry by entry.
-    if type(v) is list and v and all(type(x) is float for x in v) and math.isfinite(sum(v)):
+    t = type(v)
+    if t is str or t is int or t is bool or v is None:  # most of a result: as they are
+        return v
+    if t is list and v and set(map(type, v)) == _FLOAT and math.isfinite(sum(v)):
         return list(v)
     if isinstance(v, float):
         if math.isfinite(v):
@@ -67,16 +71,24 @@ def _finite(v: Any, path: str, found: list[str]) -> Any:
         return {k: _finite(x, f"{path}.{k}" if path else str(k), found) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
         return [_finite(x, f"{path}[{i}]", found) for i, x in enumerate(v)]
-    if v is None or isinstance(v, (str, int)) and not isinstance(v, enum.Enum):
+    if isinstance(v, (str, int)) and not isinstance(v, enum.Enum):
         return v
     if isinstance(v, enum.Enum):  # a check's Status
         return v.value
     if dataclasses.is_dataclass(v) and not isinstance(v, type):  # the result's parts, as asdict would give them
-        return {f.name: _finite(getattr(v, f.name), f"{path}.{f.name}" if path else f.name, found)
-                for f in dataclasses.fields(v)}
+        return {name: _finite(getattr(v, name), f"{path}.{name}" if path else name, found)
+                for name in _field_names(t)}
     if hasattr(v, "tolist") and not isinstance(v, (int, str, bool)):  # numpy arrays and scalars
         return _finite(v.tolist(), path, found)
     return v
+
+
+_FLOAT = {float}
+
+
+@functools.lru_cache(maxsize=None)
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
 def learner_dict(d: dict[str, Any]) -> dict[str, Any]:

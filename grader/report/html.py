@@ -81,12 +81,26 @@ def _template(name: str):
     holds compiled templates only, which rendering doesn't change."""
     import jinja2  # only HTML pages pay for this import
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    class Environment(jinja2.Environment):
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            # `r.status` on a dict: jinja2 tries the attribute first, and the AttributeError costs more than the
+            # lookup, thousands of times a page. A name that is not an attribute of dict reads the key at once.
+            if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+                try:
+                    return obj[attribute]
+                except KeyError:
+                    pass
+            return super().getattr(obj, attribute)
+
+    env = Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                      undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["points"] = points_text
     env.filters["num"] = lambda x: "—" if x is None else f"{x:.6g}"
     env.filters["pct"] = lambda x: "—" if x is None else f"{100 * x:.3g} %"
     return env.get_template(name)
+
+
+_DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
 @functools.lru_cache(maxsize=None)

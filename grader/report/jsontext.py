@@ -7,12 +7,19 @@ call per container and the C string escaper; tests/test_jsontext.py compares the
 from __future__ import annotations
 
 import json
+from array import array
 from json.encoder import encode_basestring_ascii as _string
 from typing import Any, Callable
 
 _NOT_FINITE = ("inf", "-inf", "nan")
 # The C encoder for lists of floats (it writes them with float.__repr__, as the indented encoder does).
 _floats = json.JSONEncoder(allow_nan=False).encode
+# A float's shortest repr costs about 0.7 us, and a result repeats most of its arrays (a comparison's expected
+# values are the analysis's too, and a correct learner's are the reference's, which every submission shares):
+# each list of floats is written once per process, known by its exact bits (so -0.0 is not 0.0), while the memo
+# holds at most MEMO_ENTRIES lists of at most MEMO_FLOATS entries each.
+MEMO_ENTRIES, MEMO_FLOATS = 4096, 1024
+_MEMO: dict[bytes, str] = {}
 
 
 def dumps(value: Any, *, default: Callable[[Any], Any]) -> str:
@@ -56,9 +63,31 @@ def _key(k: Any) -> str:
     return _string(text)
 
 
+# The exact types of a result's scalars, each with its text: one dict lookup instead of json's chain of tests
+# (a subclass, an IntEnum say, takes _scalar's isinstance path, as json's encoder does).
+_EXACT: dict[type, Callable[[Any], str]] = {str: _string, float: _float, int: int.__repr__,
+                                            bool: lambda b: "true" if b else "false", type(None): lambda _: "null"}
+_FLOAT = {float}
+
+
+def _numbers(v: list[float]) -> str:
+    """"a, b, c" for a list of floats, as the C encoder writes it between its brackets (ValueError for inf, NaN)."""
+    if len(v) > MEMO_FLOATS:
+        return _floats(v)[1:-1]
+    key = array("d", v).tobytes()
+    text = _MEMO.get(key)
+    if text is None:
+        text = _floats(v)[1:-1]
+        if len(_MEMO) >= MEMO_ENTRIES:
+            _MEMO.clear()
+        _MEMO[key] = text
+    return text
+
+
 def _write(v: Any, newline: str, out: list[str], default: Callable[[Any], Any]) -> None:
     """Append `v`'s text to `out`; `newline` is "\\n" and the indentation of the line `v` starts on."""
-    text = _scalar(v)
+    exact = _EXACT.get(type(v))
+    text = exact(v) if exact is not None else _scalar(v)
     if text is not None:
         out.append(text)
         return
@@ -66,13 +95,13 @@ def _write(v: Any, newline: str, out: list[str], default: Callable[[Any], Any]) 
     if isinstance(v, (list, tuple)):
         if not v:
             out.append("[]")
-        elif all(type(x) is float for x in v):  # arrays as lists, the bulk of a result: numbers only, no ", " inside
-            out.append("[" + inner + _floats(v)[1:-1].replace(", ", "," + inner) + newline + "]")
-        elif all(type(row) is list and row and all(type(x) is float for x in row) for row in v):  # a matrix
-            # "[[a, b], [c]]" from the C encoder, laid out as the indented encoder lays it out: rows apart first
-            # (their separator holds the ", " that separates numbers), then the numbers of each row.
+        elif set(map(type, v)) == _FLOAT:  # arrays as lists, the bulk of a result: numbers only, no ", " inside
+            out.append("[" + inner + _numbers(v).replace(", ", "," + inner) + newline + "]")
+        elif all(type(row) is list and row and set(map(type, row)) == _FLOAT for row in v):  # a matrix
+            # "a, b], [c" (what the C encoder writes inside "[[" and "]]"), laid out as the indented encoder lays it
+            # out: rows apart first (their separator holds the ", " that separates numbers), then each row's numbers.
             deeper = inner + " "
-            body = _floats(v)[2:-2].replace("], [", "\0").replace(", ", "," + deeper)
+            body = "\0".join(map(_numbers, v)).replace(", ", "," + deeper)
             out.append("[" + inner + "[" + deeper + body.replace("\0", inner + "]," + inner + "[" + deeper) +
                        inner + "]" + newline + "]")
         else:
@@ -87,8 +116,13 @@ def _write(v: Any, newline: str, out: list[str], default: Callable[[Any], Any]) 
             return
         out.append("{")
         for i, (k, x) in enumerate(v.items()):
-            out.append(("," + inner if i else inner) + _key(k) + ": ")
-            _write(x, inner, out, default)
+            head = ("," + inner if i else inner) + (_string(k) if type(k) is str else _key(k)) + ": "
+            exact = _EXACT.get(type(x))
+            if exact is not None:  # a scalar (most of a dict's values): written here, not by another call
+                out.append(head + exact(x))
+            else:
+                out.append(head)
+                _write(x, inner, out, default)
         out.append(newline + "}")
     else:
         _write(default(v), newline, out, default)
