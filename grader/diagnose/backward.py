@@ -46,7 +46,7 @@ def diagnose_backward(runs: list[BackwardRun], pairs: list[tuple[BackwardRun, Ba
         biases = [b for b in frozen if b.startswith("b_")]
         if biases:
             found.append(make("biases_not_updated", {b: {"learner_update_max": 0.0, "reference_update_max": {
-                r.probe: float(np.max(np.abs(reference[r.probe][b]))) for r in runs}} for b in biases},
+                r.probe: float(np.abs(reference[r.probe][b]).max()) for r in runs}} for b in biases},
                 which=" and ".join(biases), s="" if len(biases) > 1 else "s",
                 them="them" if len(biases) > 1 else "it"))
     clip = find_clipping(runs, reference)
@@ -77,8 +77,8 @@ def diagnose_backward(runs: list[BackwardRun], pairs: list[tuple[BackwardRun, Ba
 
 
 def _close(got: dict[str, np.ndarray], want: dict[str, np.ndarray], run: BackwardRun) -> bool:
-    top = max(float(np.max(np.abs(w))) for w in want.values())
-    return all(float(np.max(np.abs(got[k] - want[k]))) <= FIT_TOL * float(np.max(np.abs(want[k])))
+    top = max(float(np.abs(w).max()) for w in want.values())
+    return all(float(np.abs(got[k] - want[k]).max()) <= FIT_TOL * float(np.abs(want[k]).max())
                + run.rtol * top for k in PARAMS)
 
 

@@ -143,6 +143,6 @@ def rounding(value: dict[str, Any]) -> float:
 
 
 def rel_err(got: np.ndarray, want: np.ndarray) -> float:
-    scale = float(np.max(np.abs(want))) if want.size else 0.0
-    err = float(np.max(np.abs(got - want))) if want.size else 0.0
+    scale = float(np.abs(want).max()) if want.size else 0.0
+    err = float(np.abs(got - want).max()) if want.size else 0.0
     return err / scale if scale else (0.0 if err == 0 else float("inf"))

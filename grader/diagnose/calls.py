@@ -39,8 +39,8 @@ def kept_between_calls(pairs: list[tuple[BackwardRun, BackwardRun]], predict: Pr
             if not d1 @ d1:
                 continue
             b = float(d1 @ extra / (d1 @ d1))
-            scale = max(float(np.max(np.abs(second.update[k]))), 1e-300)
-            if float(np.max(np.abs(extra - b * d1))) > 10 * FIT_TOL * scale:
+            scale = max(float(np.abs(second.update[k]).max()), 1e-300)
+            if float(np.abs(extra - b * d1).max()) > 10 * FIT_TOL * scale:
                 return []  # something else changes between calls: nothing this reading can name
             row[k] = b
         shares[second.probe] = row
@@ -78,7 +78,7 @@ def adaptive_step(runs: list[BackwardRun], reference: dict[str, dict[str, np.nda
     for r in runs:
         u = np.concatenate([r.update[k].ravel() for k in PARAMS])
         g = -np.concatenate([reference[r.probe][k].ravel() for k in PARAMS])
-        big = np.abs(g) > 1e-3 * np.max(np.abs(g)) if g.size and np.any(g) else np.zeros(g.shape, bool)
+        big = np.abs(g) > 1e-3 * np.abs(g).max() if g.size and np.any(g) else np.zeros(g.shape, bool)
         if big.sum() < 4:
             return None
         size = median(np.abs(u[big]))
@@ -95,8 +95,8 @@ def adaptive_step(runs: list[BackwardRun], reference: dict[str, dict[str, np.nda
         g1, g2 = gradient(first), gradient(second)
         for name, step in _second_steps(g1, g2, kappa).items():
             model = {k: -second.lr * step[k] for k in PARAMS}
-            err = max(float(np.max(np.abs(second.update[k] - model[k]))) for k in PARAMS) / \
-                max(float(np.max(np.abs(second.update[k]))) for k in PARAMS)
+            err = max(float(np.abs(second.update[k] - model[k]).max()) for k in PARAMS) / \
+                max(float(np.abs(second.update[k]).max()) for k in PARAMS)
             misfits[name] = max(misfits.get(name, 0.0), err)
     fits = min(misfits, key=misfits.get) if misfits and min(misfits.values()) <= 0.02 else ""
     what = (f"every entry of its first step moves by the same amount, {kappa:g} × the learning rate, whatever "

@@ -45,8 +45,8 @@ def own_gradient(plan: Plan, learner: dict[str, list[Op]]) -> dict[str, Any] | N
     for n, (k, idx) in enumerate(p.meta["entries"]):
         fd[k][idx] = (losses[2 * n] - losses[2 * n + 1]) / (2 * eps)
     implied = {k: (before[k] - after[k]) / p.meta["lr"] for k in PARAMS}
-    top = max(float(np.max(np.abs(v))) for v in fd.values())
-    errors = {k: float(np.max(np.abs(implied[k] - fd[k]))) / max(float(np.max(np.abs(fd[k]))), 0.01 * top, 1e-12)
+    top = max(float(np.abs(v).max()) for v in fd.values())
+    errors = {k: float(np.abs(implied[k] - fd[k]).max()) / max(float(np.abs(fd[k]).max()), 0.01 * top, 1e-12)
               for k in PARAMS}
     return {"consistent": max(errors.values()) <= OWN_GRADIENT_TOL, "relative_error": errors,
             "case": f"T = {len(y)}, sizes (I, H, O) = {p.meta['sizes']}"}
@@ -182,26 +182,26 @@ def find_clipping(runs: list[BackwardRun], reference: dict[str, dict]) -> Clippi
     pass: the reference is not beyond it there, and other runs go beyond it). Entries at the limit are then
     masked elsewhere."""
     found = None
-    for r in sorted(runs, key=lambda r: -max(float(np.max(np.abs(u))) for u in reference[r.probe].values()) / r.lr):
+    for r in sorted(runs, key=lambda r: -max(float(np.abs(u).max()) for u in reference[r.probe].values()) / r.lr):
         piled = {}
         for k, u in r.update.items():
-            top = float(np.max(np.abs(u)))
+            top = float(np.abs(u).max())
             if top > 0 and int(np.sum(_tied(u, top, r.rtol))) >= 2 and _beyond(reference[r.probe][k], u, top, r):
                 piled[k] = top
         if piled:
             top = max(piled.values())
             # A parameter with a single entry beyond the limit (b_y with few outputs) is clipped all the same.
             at = {k: int(np.sum(_tied(u, top, r.rtol))) for k, u in r.update.items()
-                  if abs(float(np.max(np.abs(u))) - top) <= top * r.rtol and _beyond(reference[r.probe][k], u, top, r)}
+                  if abs(float(np.abs(u).max()) - top) <= top * r.rtol and _beyond(reference[r.probe][k], u, top, r)}
             found = Clipping(nice(top / r.lr), top, tuple(k for k in PARAMS if k in at), at, r.probe,
-                             {k: float(np.max(np.abs(reference[r.probe][k]))) / r.lr for k in at})
+                             {k: float(np.abs(reference[r.probe][k]).max()) / r.lr for k in at})
             break
     if found is None:
         return None
     for r in runs:
         # At the limit in this run's own units, whether the learner scales by its lr or not; never beyond it.
-        levels = [found.limit * r.lr, max(float(np.max(np.abs(r.update[k]))) for k in found.params)]
-        if max(float(np.max(np.abs(r.update[k]))) for k in found.params) > max(found.limit * r.lr, found.top) * 1.01:
+        levels = [found.limit * r.lr, max(float(np.abs(r.update[k]).max()) for k in found.params)]
+        if max(float(np.abs(r.update[k]).max()) for k in found.params) > max(found.limit * r.lr, found.top) * 1.01:
             return None
         found.masks[r.probe] = {k: np.any([np.abs(r.update[k]) >= lv * (1 - 1e-3) for lv in levels], axis=0)
                                 for k in found.params}
@@ -231,7 +231,7 @@ def learning_rate_pair(runs: list[BackwardRun], clip: Clipping | None) -> list[D
     if not ua @ ua:
         return []
     ratio = float(ua @ ub / (ua @ ua))
-    excess = float(np.max(np.abs(ub - ratio * ua)) / max(np.max(np.abs(ub)), 1e-300))
+    excess = float(np.abs(ub - ratio * ua).max() / max(np.abs(ub).max(), 1e-300))
     expected = b.lr / a.lr
     found = []
     if abs(ratio - 1) < 0.05:

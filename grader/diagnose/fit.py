@@ -170,13 +170,13 @@ def _misfit(r: BackwardRun, model: dict[str, np.ndarray], clip: Clipping | None,
     parameter update, so a W_hh update that is zero at T = 1 doesn't divide by zero)."""
     a = {k: flat(r, model, clip, (k,)) for k in live}
     b = {k: flat(r, r.update, clip, (k,)) for k in live}
-    top = max([float(np.max(np.abs(v))) for v in b.values() if v.size] or [0.0])
+    top = max([float(np.abs(v).max()) for v in b.values() if v.size] or [0.0])
     if top == 0:
         return 0.0 if all(not np.any(v) for v in a.values()) else float("inf")
     worst = 0.0
     for k in live:
         if b[k].size:
-            worst = max(worst, float(np.max(np.abs(b[k] - a[k]))) / max(float(np.max(np.abs(b[k]))), 0.01 * top))
+            worst = max(worst, float(np.abs(b[k] - a[k]).max()) / max(float(np.abs(b[k]).max()), 0.01 * top))
     return worst
 
 

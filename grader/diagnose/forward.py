@@ -74,7 +74,7 @@ def _forward_mismatch(first: list, errors: dict[str, float]) -> Diagnosis:
 
 
 def _wrong_steps(got: np.ndarray, want: np.ndarray) -> list[int]:
-    scale = max(float(np.max(np.abs(want))), 1e-12)
+    scale = max(float(np.abs(want).max()), 1e-12)
     return [int(i) for i in np.flatnonzero(np.max(np.abs(got - want), axis=1) > FORWARD_TOL * scale)]
 
 

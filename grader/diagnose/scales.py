@@ -128,7 +128,7 @@ def scale_only(runs: list[BackwardRun], reference: dict[str, dict], clip: Clippi
         if not a @ a:
             continue
         c = float(a @ b / (a @ a))
-        if np.max(np.abs(b - c * a)) > FIT_TOL * np.max(np.abs(b)):
+        if np.abs(b - c * a).max() > FIT_TOL * np.abs(b).max():
             return []
         factors[r.probe] = c
     scale = scale_flags([r for r in runs if r.probe in factors], factors)

@@ -231,7 +231,7 @@ def _prediction_charts(analysis: dict[str, Any], charts) -> list[dict[str, Any]]
     for case, f in (analysis.get("forward") or {}).items():
         expected, actual = np.asarray(f["expected"], dtype=float), np.asarray(f["actual"], dtype=float)
         off = expected.shape == actual.shape and expected.size and \
-            np.max(np.abs(actual - expected)) > 1e-3 * max(np.max(np.abs(expected)), 1e-12)
+            np.abs(actual - expected).max() > 1e-3 * max(np.abs(expected).max(), 1e-12)
         if "targets" not in f and (not off or off_cases == FORWARD_CHARTS) or expected.ndim != 2 or len(expected) < 2:
             continue
         off_cases += "targets" not in f
