@@ -99,10 +99,12 @@ def main(argv: list[str], *, launched=None) -> int:
         if argv[:1] == ["merge"]:
             from grader import cli_class
 
+            _imported()
             return cli_class.merge(cli_class.build_merge_parser().parse_args(argv[1:]))
         if argv[:1] == ["gradescope"]:
             from grader import cli_class
 
+            _imported()
             return cli_class.gradescope(cli_class.build_gradescope_parser().parse_args(argv[1:]))
         args = build_parser().parse_args(argv)
         runner, launched = _runner(args, launched), None
@@ -117,6 +119,18 @@ def main(argv: list[str], *, launched=None) -> int:
     finally:
         if runner is not None:
             runner.close()
+
+
+def _imported() -> None:
+    """The grader's modules (numpy with them) are loaded: collect garbage again, as a long-lived process does
+    (grader.collect_less), where grader/__main__.py turned collection off for the imports. A caller that left it
+    on (a test calling main) keeps its own settings."""
+    import gc
+
+    if not gc.isenabled():
+        import grader
+
+        grader.collect_less()
 
 
 def _runner(args: argparse.Namespace, launched):
@@ -174,6 +188,7 @@ def _is_class(path: str) -> bool:
 def _grade(args: argparse.Namespace, runner, plan_cache: str | None = None) -> int:
     from grader.course import config as course_config
 
+    _imported()
     try:
         course = course_config.load(args.config)
     except course_config.ConfigError as e:

@@ -3,6 +3,7 @@ import json
 
 from conftest import REFERENCE, STARTER, run_cli
 
+from grader import cli
 from grader.judge.plan import default_plan
 
 CONTRACT_KEYS = {"schema_version", "submission", "status", "score", "max_score", "error", "checks", "diagnoses",
@@ -82,3 +83,20 @@ def test_unsupported_file_is_graded_as_bad_file(tmp_path):
     assert data["status"] == "error" and data["error"]["kind"] == "bad_file"
     assert "unsupported file type '.txt'" in data["error"]["message"]
     assert all(c["status"] == "skipped" for c in data["checks"]) and len(data["checks"]) == len(default_plan().checks)
+
+
+def test_collection_comes_back_on_after_the_imports_and_is_left_alone_when_on():
+    import gc
+
+    before = gc.get_threshold()
+    try:
+        gc.disable()  # as grader/__main__.py leaves it for the imports
+        cli._imported()
+        assert gc.isenabled() and gc.get_threshold()[0] == 10_000
+        gc.set_threshold(*before)
+        cli._imported()  # on already (a caller's own settings): untouched
+        assert gc.get_threshold() == before
+    finally:
+        gc.enable()
+        gc.set_threshold(*before)
+        gc.unfreeze()

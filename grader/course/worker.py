@@ -12,6 +12,7 @@ import signal
 from multiprocessing import util
 from typing import Any
 
+import grader
 from grader.run import forkserver
 
 
@@ -50,6 +51,7 @@ def init(packed: bytes | str, fork_server: bool) -> None:
     config, reference_results = pickle.loads(packed)
     reference.prime(config.plan, reference_results)
     _Worker.config = config
+    grader.collect_less()  # the worker's state is set: it lives as long as the worker
 
 
 def config() -> Any:
