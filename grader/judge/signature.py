@@ -41,11 +41,6 @@ def _feed(parts: list[bytes], v: Any) -> None:
             head = _remember(_HEADS, (v.dtype, v.shape), f"a{v.dtype.str}{v.shape}{v.nbytes}:".encode())
         parts.append(head)  # nbytes: the length of tobytes(), which is C order whatever the layout
         parts.append(v.tobytes())
-    elif t is dict:
-        parts.append(f"d{len(v)}:".encode())
-        for k in sorted(v, key=str):
-            _feed(parts, str(k))
-            _feed(parts, v[k])
     elif t is str and len(v) <= 64:
         head = _TEXTS.get(v)
         parts.append(head if head is not None else _remember(_TEXTS, v, _tagged(v)))
