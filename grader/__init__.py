@@ -7,6 +7,7 @@ run/ (read the file, run it confined) â†’ judge/ (check against the reference) â
 Kept import-free: the confined child imports this package too, and must load nothing it does not need.
 """
 import os
+import sys
 
 # One BLAS thread in every grader process (the CLI, batch workers, tools), set here because every entry point
 # imports this package before numpy: the grader's matrices are tiny, and a pool of spinning OpenBLAS threads per
@@ -18,6 +19,9 @@ del _name
 SCHEMA_VERSION = 1
 # The project's root: grader/, solution/, templates/ (a confined child may read none of it).
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Where the grader keeps what it can rebuild (judge/diskcache.py, the templates' compiled code): in its venv, beside
+# site-packages, where a confined child can't read (Landlock opens site-packages only). None outside a venv.
+CACHE_DIR = os.path.join(sys.prefix, "grader-cache") if sys.prefix != sys.base_prefix else None
 
 
 def collect_less() -> None:

@@ -284,3 +284,26 @@ def test_a_lone_surrogate_in_a_message_still_gives_a_report(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "lone \ufffd surrogate" in (tmp_path / "r.html").read_text(encoding="utf-8")
     assert r"raised ValueError: lone \ud800 surrogate" in proc.stdout  # the terminal shows it escaped
+
+
+def test_compiled_templates_are_cached_on_disk_and_give_the_same_page(tmp_path, monkeypatch):
+    """report/html.py keeps jinja2's compiled templates in the grader's cache folder: a new process loads them
+    instead of compiling; the page is the same, and a folder that can't be made is no cache, not an error."""
+    from grader.report import html
+
+    result = grade_file(os.path.join(SUBMISSIONS, "wrong", "missing_recurrence__col.py"))
+    monkeypatch.setattr(html, "CACHE_DIR", str(tmp_path / "cache"))
+    pages = []
+    try:
+        for _ in range(2):  # as two processes would: no template in memory either time
+            html._template.cache_clear()
+            pages.append(to_html(result))
+        (folder,) = (tmp_path / "cache").iterdir()
+        assert folder.name.startswith("templates-") and len(list(folder.iterdir())) == 2  # the page, its macros
+        (tmp_path / "file").write_text("not a folder")
+        for where in (None, str(tmp_path / "file" / "cache")):  # no venv; a cache folder that can't be made
+            monkeypatch.setattr(html, "CACHE_DIR", where)
+            html._template.cache_clear()
+            assert to_html(result) == pages[0] == pages[1]
+    finally:
+        html._template.cache_clear()

@@ -15,9 +15,9 @@ import sys
 import tempfile
 from typing import Any
 
-from grader import ROOT
+from grader import CACHE_DIR, ROOT
 
-DIR = os.path.join(sys.prefix, "grader-cache") if sys.prefix != sys.base_prefix else None
+DIR = CACHE_DIR
 
 
 def path(name: str, *parts: bytes) -> str | None:

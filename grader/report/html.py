@@ -8,7 +8,7 @@ import os
 import re
 from typing import Any
 
-from grader import ROOT
+from grader import CACHE_DIR, ROOT
 from grader.report.contract import learner_dict, points_text, to_dict
 from grader.result import GradeResult
 
@@ -92,8 +92,9 @@ def _template(name: str):
                     pass
             return super().getattr(obj, attribute)
 
-    env = Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                      undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    options = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True}  # what the compiled code depends on
+    env = Environment(loader=jinja2.FileSystemLoader(TEMPLATES), bytecode_cache=_bytecode_cache(options),
+                      undefined=jinja2.StrictUndefined, **options)
     env.filters["points"] = points_text
     env.filters["num"] = lambda x: "—" if x is None else f"{x:.6g}"
     env.filters["pct"] = lambda x: "—" if x is None else f"{100 * x:.3g} %"
@@ -101,6 +102,39 @@ def _template(name: str):
 
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+def _bytecode_cache(options: dict[str, Any]):
+    """jinja2's cache of compiled templates, in the grader's cache folder: compiling a page's template costs a
+    process about 40 ms (every `make grade`, every batch worker), loading its code about 1. jinja2 keys each entry
+    by the template's source and its own and Python's versions; the folder's name adds the environment's options,
+    which the compiled code depends on too. One that can't be read or written is no cache (None outside a venv)."""
+    import hashlib
+
+    import jinja2
+
+    if CACHE_DIR is None:
+        return None
+
+    class Cache(jinja2.FileSystemBytecodeCache):
+        def load_bytecode(self, bucket: Any) -> None:
+            try:
+                super().load_bytecode(bucket)
+            except OSError:
+                pass
+
+        def dump_bytecode(self, bucket: Any) -> None:
+            try:
+                super().dump_bytecode(bucket)
+            except OSError:  # a read-only venv, say: compiled again next time
+                pass
+
+    folder = os.path.join(CACHE_DIR, "templates-" + hashlib.sha256(repr(sorted(options.items())).encode()).hexdigest()[:12])
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        return None
+    return Cache(folder)
 
 
 @functools.lru_cache(maxsize=None)
