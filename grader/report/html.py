@@ -106,7 +106,7 @@ _DICT_ATTRIBUTES = frozenset(dir(dict))
 
 def _bytecode_cache(options: dict[str, Any]):
     """jinja2's cache of compiled templates, in the grader's cache folder: compiling a page's template costs a
-    process about 40 ms (every `make grade`, every batch worker), loading its code about 1. jinja2 keys each entry
+    process tens of ms (every `make grade`, every batch worker), loading its code about 2. jinja2 keys each entry
     by the template's source and its own and Python's versions; the folder's name adds the environment's options,
     which the compiled code depends on too. One that can't be read or written is no cache (None outside a venv)."""
     import hashlib
