@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from grader.judge.results import Op
+from grader.run import memo
 from grader.run.wire import Opaque
 
 DIGEST_CHARS = 16  # 64 bits: a chance collision between two of a class's submissions is out of the question
@@ -34,20 +35,18 @@ def _feed(parts: list[bytes], v: Any) -> None:
     """Append `v`'s bytes to `parts`, unambiguously: every item is tagged with its kind and, where variable, its
     length (hashed in one go: the same bytes as one update per item, at a fraction of the cost). The tags of the
     common items (an array's dtype and shape, a short str) are made once per process: thousands a submission."""
-    t = type(v)
-    if t is np.ndarray and v.dtype != object:
-        head = _HEADS.get((v.dtype, v.shape))
-        if head is None:
-            head = _remember(_HEADS, (v.dtype, v.shape), f"a{v.dtype.str}{v.shape}{v.nbytes}:".encode())
-        parts.append(head)  # nbytes: the length of tobytes(), which is C order whatever the layout
-        parts.append(v.tobytes())
-    elif t is str and len(v) <= 64:
+    if type(v) is str and len(v) <= 64:
         head = _TEXTS.get(v)
-        parts.append(head if head is not None else _remember(_TEXTS, v, _tagged(v)))
+        parts.append(head if head is not None else memo.remember(_TEXTS, v, _tagged(v), _TAGS))
     elif isinstance(v, np.ndarray):
-        data = v.tobytes() if v.dtype != object else repr(v.tolist()).encode()  # C order, whatever the layout
-        parts.append(f"a{v.dtype.str}{v.shape}{len(data)}:".encode())
-        parts.append(data)
+        if v.dtype != object:  # tobytes(): C order whatever the layout, nbytes long
+            head = _HEADS.get((v.dtype, v.shape))
+            if head is None:
+                head = memo.remember(_HEADS, (v.dtype, v.shape), _array_tag(v, v.nbytes), _TAGS)
+            parts += (head, v.tobytes())
+        else:
+            data = repr(v.tolist()).encode()
+            parts += (_array_tag(v, len(data)), data)
     elif isinstance(v, dict):
         parts.append(f"d{len(v)}:".encode())
         for k in sorted(v, key=str):
@@ -70,15 +69,13 @@ def _tagged(v: Any) -> bytes:
     return f"{type(v).__name__}{len(text)}:".encode() + text
 
 
+def _array_tag(v: np.ndarray, length: int) -> bytes:
+    return f"a{v.dtype.str}{v.shape}{length}:".encode()
+
+
 _HEADS: dict[tuple, bytes] = {}
 _TEXTS: dict[str, bytes] = {}
-
-
-def _remember(memo: dict, key: Any, value: bytes) -> bytes:
-    if len(memo) >= 4096:  # learner-chosen names and shapes can't grow it without bound
-        memo.clear()
-    memo[key] = value
-    return value
+_TAGS = 4096  # entries of each
 
 
 def behaviour(probes: dict[str, list[Op]], names: list[str]) -> dict[str, str]:

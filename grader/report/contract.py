@@ -60,7 +60,7 @@ def _finite(v: Any, path: str, found: list[str]) -> Any:
     t = type(v)
     if t is str or t is int or t is bool or v is None:  # most of a result: as they are
         return v
-    if t is list and v and set(map(type, v)) == _FLOAT and math.isfinite(sum(v)):
+    if t is list and v and jsontext.only_floats(v) and math.isfinite(sum(v)):
         return list(v)
     if isinstance(v, float):
         if math.isfinite(v):
@@ -81,9 +81,6 @@ def _finite(v: Any, path: str, found: list[str]) -> Any:
     if hasattr(v, "tolist") and not isinstance(v, (int, str, bool)):  # numpy arrays and scalars
         return _finite(v.tolist(), path, found)
     return v
-
-
-_FLOAT = {float}
 
 
 @functools.lru_cache(maxsize=None)

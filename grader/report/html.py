@@ -129,7 +129,8 @@ def _bytecode_cache(options: dict[str, Any]):
             except OSError:  # a read-only venv, say: compiled again next time
                 pass
 
-    folder = os.path.join(CACHE_DIR, "templates-" + hashlib.sha256(repr(sorted(options.items())).encode()).hexdigest()[:12])
+    digest = hashlib.sha256(repr(sorted(options.items())).encode()).hexdigest()[:12]
+    folder = os.path.join(CACHE_DIR, f"templates-{digest}")
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError:

@@ -11,6 +11,8 @@ from array import array
 from json.encoder import encode_basestring_ascii as _string
 from typing import Any, Callable
 
+from grader.run import memo
+
 _NOT_FINITE = ("inf", "-inf", "nan")
 # The C encoder for lists of floats (it writes them with float.__repr__, as the indented encoder does).
 _floats = json.JSONEncoder(allow_nan=False).encode
@@ -39,6 +41,9 @@ def _float(x: float) -> str:
 
 def _scalar(v: Any) -> str | None:
     """The text of a str, None, bool, int or float (in json's order of tests); None for anything else."""
+    exact = _EXACT.get(type(v))
+    if exact is not None:
+        return exact(v)
     if isinstance(v, str):
         return _string(v)
     if v is None:
@@ -70,24 +75,24 @@ _EXACT: dict[type, Callable[[Any], str]] = {str: _string, float: _float, int: in
 _FLOAT = {float}
 
 
+def only_floats(v: list | tuple) -> bool:
+    """Whether a list holds floats only, each exactly a float (False when empty): an array as a list, the bulk of
+    a result."""
+    return set(map(type, v)) == _FLOAT
+
+
 def _numbers(v: list[float]) -> str:
     """"a, b, c" for a list of floats, as the C encoder writes it between its brackets (ValueError for inf, NaN)."""
     if len(v) > MEMO_FLOATS:
         return _floats(v)[1:-1]
     key = array("d", v).tobytes()
     text = _MEMO.get(key)
-    if text is None:
-        text = _floats(v)[1:-1]
-        if len(_MEMO) >= MEMO_ENTRIES:
-            _MEMO.clear()
-        _MEMO[key] = text
-    return text
+    return text if text is not None else memo.remember(_MEMO, key, _floats(v)[1:-1], MEMO_ENTRIES)
 
 
 def _write(v: Any, newline: str, out: list[str], default: Callable[[Any], Any]) -> None:
     """Append `v`'s text to `out`; `newline` is "\\n" and the indentation of the line `v` starts on."""
-    exact = _EXACT.get(type(v))
-    text = exact(v) if exact is not None else _scalar(v)
+    text = _scalar(v)
     if text is not None:
         out.append(text)
         return
@@ -95,9 +100,9 @@ def _write(v: Any, newline: str, out: list[str], default: Callable[[Any], Any]) 
     if isinstance(v, (list, tuple)):
         if not v:
             out.append("[]")
-        elif set(map(type, v)) == _FLOAT:  # arrays as lists, the bulk of a result: numbers only, no ", " inside
+        elif only_floats(v):  # arrays as lists, the bulk of a result: numbers only, no ", " inside
             out.append("[" + inner + _numbers(v).replace(", ", "," + inner) + newline + "]")
-        elif all(type(row) is list and row and set(map(type, row)) == _FLOAT for row in v):  # a matrix
+        elif all(type(row) is list and row and only_floats(row) for row in v):  # a matrix
             # "a, b], [c" (what the C encoder writes inside "[[" and "]]"), laid out as the indented encoder lays it
             # out: rows apart first (their separator holds the ", " that separates numbers), then each row's numbers.
             deeper = inner + " "

@@ -1,5 +1,6 @@
-"""What the grader computes from a plan's probe (its JSON for the child, the bound on what the child may send back),
-once per process instead of once per submission.
+"""Memos of what the grader computes again and again with the same inputs, once per process instead of once per
+submission: `remember`, the one bound every memo of the grader keeps, and `per_probe`, for what is computed from a
+plan's probe (its JSON for the child, the bound on what the child may send back).
 
 Probe.to_plan makes a new dict for every submission, but holds the same op dicts each time (the plan is built once
 per process and never changed), so a probe is known by its name, its seed and the identity of its ops. An entry
@@ -24,9 +25,7 @@ def per_probe(fn: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]],
             return fn(probe)
         hit = memo.get(key)
         if hit is None:
-            if len(memo) >= SIZE:
-                memo.clear()
-            hit = memo[key] = (fn(probe), list(probe["ops"]))
+            hit = remember(memo, key, (fn(probe), list(probe["ops"])), SIZE)
         return hit[0]
 
     cached.__wrapped__ = fn  # type: ignore[attr-defined]
@@ -38,3 +37,12 @@ def _key(probe: Any) -> tuple | None:
             type(probe["name"]) is not str or type(probe["seed"]) is not int:
         return None
     return probe["name"], probe["seed"], tuple(map(id, probe["ops"]))
+
+
+def remember(memo: dict, key: Any, value: Any, limit: int) -> Any:
+    """memo[key] = value in a memo of at most `limit` entries, emptied when full: what it held is computed again on
+    demand, and keys a learner's code chose (names, shapes, values) can't grow it without bound. Returns `value`."""
+    if len(memo) >= limit:
+        memo.clear()
+    memo[key] = value
+    return value

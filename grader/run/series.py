@@ -5,7 +5,6 @@ the child: numpy and the standard library only (and wire.py).
 """
 from __future__ import annotations
 
-import binascii
 from typing import Any
 
 import numpy as np
@@ -44,9 +43,8 @@ def encode_series(kept: list[Any], budget: wire.Budget) -> list[dict[str, Any]]:
         if j - i == 1 or first.get("t") != "array":
             out += [first] + [wire.encode_value(x, budget) for x in kept[i + 1:j]]
         else:
-            data = np.ascontiguousarray(np.stack(kept[i:j]), dtype="<f8").tobytes()
             out.append({"t": "stack", "count": j - i, "shape": first["shape"], "dtype": first["dtype"],
-                        "data": binascii.b2a_base64(data, newline=False).decode("ascii")})
+                        "data": wire.array_data(np.stack(kept[i:j]))})
         i = j
     return out
 

@@ -125,9 +125,17 @@ def encode_array(a: np.ndarray) -> dict[str, Any]:
         return {"t": "other", "type": f"ndarray of {a.ndim} dimensions"}
     if a.size > MAX_ELEMENTS:
         return {"t": "too_big", "shape": list(a.shape), "dtype": _dtype_name(a.dtype)}
-    data = np.ascontiguousarray(a, dtype="<f8").tobytes()
-    return {"t": "array", "shape": list(a.shape), "dtype": _dtype_name(a.dtype),
-            "data": binascii.b2a_base64(data, newline=False).decode("ascii")}
+    return {"t": "array", "shape": list(a.shape), "dtype": _dtype_name(a.dtype), "data": array_data(a)}
+
+
+def array_data(a: np.ndarray) -> str:
+    """An array's entries as the channel carries them: float64, little-endian, C order, in base64."""
+    return binascii.b2a_base64(np.ascontiguousarray(a, dtype="<f8").tobytes(), newline=False).decode("ascii")
+
+
+def data_chars(count: int) -> int:
+    """The length of array_data's text for `count` entries (base64: 4 characters per 3 bytes, padded)."""
+    return 4 * -(-8 * count // 3)
 
 
 _DTYPE_NAMES: dict[np.dtype, str] = {}
@@ -166,9 +174,9 @@ def may_fit(size: int, budget: Budget) -> bool:
 
 def _array_fits(size: int, budget: Budget) -> bool:
     """Whether a plain array of `size` entries certainly fits `budget` encoded, without writing its JSON: its data
-    takes 4 * ceil(8 * size / 3) characters, everything else (type, shape of at most MAX_DIMS dimensions, dtype
-    name) less than DESCRIPTION_BYTES, and it has at most MAX_DIMS + 5 tokens (base64 has no '{', '[' or ',')."""
-    return 4 * -(-8 * size // 3) + DESCRIPTION_BYTES <= budget.bytes and MAX_DIMS + 5 <= budget.tokens
+    takes data_chars(size) characters, everything else (type, shape of at most MAX_DIMS dimensions, dtype name)
+    less than DESCRIPTION_BYTES, and it has at most MAX_DIMS + 5 tokens (base64 has no '{', '[' or ',')."""
+    return data_chars(size) + DESCRIPTION_BYTES <= budget.bytes and MAX_DIMS + 5 <= budget.tokens
 
 
 def _encode(v: Any, depth: int = 0) -> dict[str, Any]:
@@ -282,7 +290,7 @@ def decode_array(d: Any) -> np.ndarray:
             raise WireError(f"bad array shape {str(shape)[:80]}")
         count *= n
     data = d.get("data")
-    if count > MAX_ELEMENTS or type(data) is not str or len(data) != 4 * -(-8 * count // 3):
+    if count > MAX_ELEMENTS or type(data) is not str or len(data) != data_chars(count):
         raise WireError("array data does not match its shape")
     try:
         raw = binascii.a2b_base64(data, strict_mode=True)
