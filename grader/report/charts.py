@@ -66,8 +66,7 @@ def line_chart(series: Sequence[dict[str, Any]], *, x_label: str, y_label: str, 
         y_ticks = [{"y": round(y_of(10 ** e), 1), "label": f"1e{e}"}
                    for e in range(math.ceil(lo), math.floor(hi) + 1)]
     else:
-        y_ticks = [{"y": round(PAD_T + (HEIGHT - PAD_T - PAD_B) * (1 - (t - lo) / (hi - lo)), 1), "label": _fmt(t)}
-                   for t in _ticks(lo, hi)]
+        y_ticks = [{"y": round(y_of(t), 1), "label": _fmt(t)} for t in _ticks(lo, hi)]
     x_ticks = [{"x": round(x_of(i), 1), "label": str(x_start + int(i))} for i in _ticks(0, n - 1)
                if float(i).is_integer()]
     return {"width": WIDTH, "height": HEIGHT, "lines": lines, "y_ticks": y_ticks, "x_ticks": x_ticks,
