@@ -58,7 +58,8 @@ def grade_source(source: Source, config: GradeConfig, *, runner: sandbox.Runner 
     run = runner.begin(sandbox.child_plan(source, [p.to_plan() for p in public], config.require_isolation),
                        config.limits)
     reference_ops(config.plan)  # meanwhile, while the child works
-    outcome = run.outcome()
+    decoder = Decoder(public, digests=True)
+    outcome = run.outcome(decoder.feed)
     hidden_outcome = None
     # Whether the submission loaded is told by the channel's first two messages (sandbox, loaded): no need to decode
     # every probe's results here, which interpret does once.
@@ -67,7 +68,7 @@ def grade_source(source: Source, config: GradeConfig, *, runner: sandbox.Runner 
         # or raise while it holds their inputs reaches a learner, who is shown their verdicts only.
         hidden_outcome = runner.begin(sandbox.child_plan(source, [p.to_plan() for p in hidden],
                                                          config.require_isolation), config.limits).outcome()
-    result = interpret(source, outcome, config, hidden_outcome)
+    result = interpret(source, outcome, config, hidden_outcome, decoder)
     result.duration_s = time.monotonic() - start
     return result
 
@@ -86,6 +87,7 @@ class _Channel:
     loaded: dict[str, Any] | None = None
     fault: dict[str, Any] | None = None
     probes: dict[str, list[results.Op]] = field(default_factory=dict)  # decoded, in plan order
+    digests: dict[str, str] = field(default_factory=dict)  # of some of them (signature.probe_digest), as decoded
     done: bool = False
     forged: bool = False  # a message out of that order or shape: learner code wrote to the channel
 
@@ -96,28 +98,50 @@ def read_channel(messages: list[dict[str, Any]], probes: list[Probe]) -> _Channe
     Learner code shares the child's process and can write to the channel too: the first message out of that
     order or shape, or that does not decode, marks the channel forged, and it and everything after it are
     discarded."""
-    ch = _Channel()
-    stage = "sandbox"
-    names = [p.name for p in probes]
+    decoder = Decoder(probes)
     for msg in messages:
-        n = len(ch.probes)
+        decoder.feed(msg)
+    return decoder.ch
+
+
+class Decoder:
+    """read_channel one message at a time. grade_source feeds it from the results channel as the child reports
+    (ChildRun.outcome's on_message), so that the probes are decoded, and their digests made, while the child is
+    still at work on the later ones; the channel is read again from the outcome's messages whenever the decoder was
+    not fed exactly those (the same objects, in order: a run retried after its fork server was lost, say)."""
+
+    def __init__(self, probes: list[Probe], *, digests: bool = False):
+        self.probes, self.names, self.digests = probes, [p.name for p in probes], digests
+        self.ch, self.stage, self.fed = _Channel(), "sandbox", []
+
+    def feed(self, msg: dict[str, Any]) -> None:
+        self.fed.append(msg)
+        ch, stage, n = self.ch, self.stage, len(self.ch.probes)
+        if stage == "forged":  # everything after the first forged message is discarded
+            return
         if stage == "sandbox" and isinstance(msg.get("sandbox"), dict):
-            ch.sandbox, stage = msg["sandbox"], "load"
+            ch.sandbox, self.stage = msg["sandbox"], "load"
         elif stage == "load" and msg.get("refused") is True:
-            ch.refused, stage = True, "end"
+            ch.refused, self.stage = True, "end"
         elif stage == "load" and _loaded_ok(msg.get("loaded")):
-            ch.loaded, stage = msg["loaded"], "probes"
+            ch.loaded, self.stage = msg["loaded"], "probes"
         elif stage == "load" and _fault_ok(msg.get("fault")):
-            ch.fault, stage = msg["fault"], "end"
-        elif stage == "probes" and n < len(names) and msg.get("probe") == names[n] and \
-                (ops := _decoded(msg.get("results"), probes[n])) is not None:
-            ch.probes[names[n]] = ops
-        elif stage == "probes" and n == len(names) and msg == {"done": True}:
-            ch.done, stage = True, "end"
+            ch.fault, self.stage = msg["fault"], "end"
+        elif stage == "probes" and n < len(self.names) and msg.get("probe") == self.names[n] and \
+                (ops := _decoded(msg.get("results"), self.probes[n])) is not None:
+            ch.probes[self.names[n]] = ops
+            if self.digests:
+                ch.digests[self.names[n]] = signature.probe_digest(ops)
+        elif stage == "probes" and n == len(self.names) and msg == {"done": True}:
+            ch.done, self.stage = True, "end"
         elif stage != "end":  # after the end the child only exits; a stray write then changes nothing
-            ch.forged = True
-            break
-    return ch
+            ch.forged, self.stage = True, "forged"
+
+    def channel(self, messages: list[dict[str, Any]]) -> _Channel:
+        """What read_channel(messages, probes) gives."""
+        if len(self.fed) == len(messages) and all(a is b for a, b in zip(self.fed, messages)):
+            return self.ch
+        return read_channel(messages, self.probes)
 
 
 def _loaded_ok(d: Any) -> bool:
@@ -146,12 +170,13 @@ def _decoded(raw: Any, probe: Probe) -> list[results.Op] | None:
 
 
 def interpret(source: Source, outcome: sandbox.RunOutcome, config: GradeConfig,
-              hidden_outcome: sandbox.RunOutcome | None = None) -> GradeResult:
+              hidden_outcome: sandbox.RunOutcome | None = None, decoder: Decoder | None = None) -> GradeResult:
     """Turn what the child reported into a GradeResult (everything is judged here, in the grader). `outcome` is the
-    run of the public probes; `hidden_outcome` that of the hidden ones, in a child of their own (None: not run)."""
+    run of the public probes; `hidden_outcome` that of the hidden ones, in a child of their own (None: not run).
+    `decoder`: what read the public run's channel as it came (grade_source)."""
     plan = config.plan
     public, hidden = split_probes(plan)
-    ch = read_channel(outcome.messages, public)
+    ch = decoder.channel(outcome.messages) if decoder is not None else read_channel(outcome.messages, public)
     report = {**ch.sandbox, "limits": {"timeout_s": config.limits.timeout_s, "memory_mb": config.limits.memory_mb,
                                        "output_cap_bytes": sandbox.OUTPUT_CAP}}
     warnings = list(source.notes) + _isolation_warning(ch.sandbox) + \
@@ -186,7 +211,8 @@ def interpret(source: Source, outcome: sandbox.RunOutcome, config: GradeConfig,
                        score=_total(evaluation.checks, "points"), max_score=_total(evaluation.checks, "max_points"),
                        error=abnormal, checks=evaluation.checks, diagnoses=diagnoses,
                        conventions=evaluation.conventions, warnings=warnings, analysis=evaluation.analysis,
-                       behaviour=signature.behaviour(ch.probes, [p.name for p in public]), hidden_run=hidden_run,
+                       behaviour=signature.behaviour(ch.probes, [p.name for p in public], ch.digests),
+                       hidden_run=hidden_run,
                        **base)
 
 

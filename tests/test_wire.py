@@ -69,6 +69,35 @@ def test_a_line_that_is_not_a_message_ends_the_channel(line):
     assert messages == [{"sandbox": {}}] and error == "the results channel carried something that is not a grader message"
 
 
+def test_each_message_is_handed_over_as_its_line_completes_and_none_after_a_bad_one():
+    """The grader judges while the child works: a message reaches on_message once its newline has arrived (even
+    split across reads, one byte at a time), in order; nothing after a line that is not a message does, and
+    messages() says the same as it did when it parsed everything at the end."""
+    seen = []
+    reader = wire.ChannelReader(_reader().bounds, seen.append)
+    first, second = b'{"sandbox": {"a": 1}}\n', b'{"loaded": {}}\n'
+    _feed(reader, first[:-1], chunk=1)
+    assert seen == []  # no newline yet: the line may still grow
+    _feed(reader, first[-1:] + second[:5])
+    assert seen == [{"sandbox": {"a": 1}}]
+    _feed(reader, second[5:] + b"\n\nnot json\n" + b'{"done": true}\n', chunk=3)
+    assert seen == [{"sandbox": {"a": 1}}, {"loaded": {}}]
+    messages, error = reader.messages()
+    assert messages == seen and error == "the results channel carried something that is not a grader message"
+
+
+def test_a_listener_that_fails_is_dropped_and_the_messages_are_still_read():
+    calls = []
+
+    def listener(msg):
+        calls.append(msg)
+        raise RuntimeError("a grader bug")
+
+    reader = wire.ChannelReader(_reader().bounds, listener)
+    _feed(reader, b'{"sandbox": {}}\n{"done": true}\n', chunk=1)
+    assert calls == [{"sandbox": {}}] and reader.messages() == ([{"sandbox": {}}, {"done": True}], None)
+
+
 def test_more_than_the_whole_channel_allows_ends_it():
     probes = [p.to_plan() for p in default_plan().probes][:1]
     reader = _reader(probes)

@@ -78,6 +78,8 @@ _TEXTS: dict[str, bytes] = {}
 _TAGS = 4096  # entries of each
 
 
-def behaviour(probes: dict[str, list[Op]], names: list[str]) -> dict[str, str]:
-    """{probe name: digest} for the probes `names` (the public ones, in plan order)."""
-    return {name: probe_digest(probes.get(name)) for name in names}
+def behaviour(probes: dict[str, list[Op]], names: list[str], known: dict[str, str] | None = None) -> dict[str, str]:
+    """{probe name: digest} for the probes `names` (the public ones, in plan order); `known`: digests already made
+    of some of them."""
+    known = known or {}
+    return {name: known[name] if name in known else probe_digest(probes.get(name)) for name in names}

@@ -30,7 +30,7 @@ import subprocess
 import sys
 import time
 import traceback
-from typing import Any
+from typing import Any, Callable
 
 from grader import ROOT
 from grader.run import launch, sandbox
@@ -298,12 +298,12 @@ class _ServerRun:
             self.server.close()
             return None
 
-    def outcome(self) -> sandbox.RunOutcome:
+    def outcome(self, on_message: Callable[[dict[str, Any]], None] | None = None) -> sandbox.RunOutcome:
         for attempt in range(2):
             run, self.run = self.run or self._attempt(), None
             if run is None:
                 continue
-            outcome = run.outcome()
+            outcome = run.outcome(on_message)  # a lost run's messages reach on_message too: see grade.Decoder
             if not run.proc.lost:
                 return outcome
             self.server.restarts += 1

@@ -84,7 +84,7 @@ class Process(Protocol):
 
 
 class Run(Protocol):
-    def outcome(self) -> RunOutcome: ...
+    def outcome(self, on_message: Callable[[dict[str, Any]], None] | None = None) -> RunOutcome: ...
 
 
 class Runner(Protocol):
@@ -245,9 +245,10 @@ class ChildRun:
         else:
             self.scratch, self.pending = handed
 
-    def outcome(self) -> RunOutcome:
+    def outcome(self, on_message: Callable[[dict[str, Any]], None] | None = None) -> RunOutcome:
+        """`on_message` is handed each message of the results channel as it arrives (wire.ChannelReader)."""
         try:
-            outcome = _collect(self.proc, self.pipes, self.pending, self.limits, self.start, self.probes)
+            outcome = _collect(self.proc, self.pipes, self.pending, self.limits, self.start, self.probes, on_message)
         finally:
             _stop(self.proc)
             self.pipes.close_grader_ends()
@@ -258,7 +259,7 @@ class ChildRun:
 
 
 def _collect(proc: Process, pipes: Pipes, pending: memoryview, limits: Limits, start: float,
-             probes: list[dict[str, Any]]) -> RunOutcome:
+             probes: list[dict[str, Any]], on_message: Callable[[dict[str, Any]], None] | None = None) -> RunOutcome:
     from grader.run import wire  # here, not at the top: launch.py starts a child before anything imports numpy
 
     cpu_s = cpu_seconds(proc.pid)
@@ -266,7 +267,7 @@ def _collect(proc: Process, pipes: Pipes, pending: memoryview, limits: Limits, s
     deadline = start + limits.timeout_s * (WALL_FACTOR if cpu_s is not None else 1)
     limit_hit, measured = "", 0.0
     out, err = Captured(), Captured()
-    channel = wire.ChannelReader(wire.channel_bounds(probes))
+    channel = wire.ChannelReader(wire.channel_bounds(probes), on_message)
     timed_out = False
     sel = selectors.DefaultSelector()
     for fd in (pipes.out_r, pipes.err_r, pipes.results_r):

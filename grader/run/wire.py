@@ -17,7 +17,7 @@ import binascii
 import json
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -223,13 +223,21 @@ def dumps(msg: dict[str, Any]) -> bytes:
 class ChannelReader:
     """The grader's end of the channel: bytes in as they come, messages out. It keeps at most
     `bounds.total_bytes`; a line longer than any honest message, or more than the total, ends the channel
-    (`error`) before anything is decoded, and what follows is drained unread."""
+    (`error`) before anything is decoded, and what follows is drained unread.
 
-    def __init__(self, bounds: Bounds):
+    Each line is parsed as soon as it is complete, and each message handed to `on_message` in order (up to the
+    first line that is not a grader message), so that the grader can judge while the child is still at work on its
+    later probes: a single file's grading otherwise waits, idle, for the last of them."""
+
+    def __init__(self, bounds: Bounds, on_message: Callable[[dict[str, Any]], None] | None = None):
         self.bounds = bounds
         self.data = bytearray()
         self.line = 0  # bytes of the line in progress
         self.error: str | None = None
+        self.on_message = on_message
+        self._parsed: list[dict[str, Any]] = []
+        self._scanned = 0  # bytes of `data` split into lines so far
+        self._bad = False  # a complete line was not a grader message: nothing after it counts
 
     def add(self, data: bytes) -> None:
         if self.error:
@@ -243,19 +251,35 @@ class ChannelReader:
         else:
             self.data += data
             self.line = lengths[-1]
+            if len(parts) > 1:
+                self._parse()
 
-    def messages(self) -> tuple[list[dict[str, Any]], str | None]:
-        """The messages of every complete line, in order, up to the first that is not a grader message; and why
-        the channel ended early (None when it did not)."""
-        out = []
-        for line in bytes(self.data).split(b"\n")[:-1]:
+    def _parse(self) -> None:
+        """Parse the lines completed since the last call."""
+        end = len(self.data) - self.line  # just past the last newline
+        lines, self._scanned = bytes(self.data[self._scanned:end]).split(b"\n")[:-1], end
+        for line in lines:
+            if self._bad:
+                return
             if not line:
                 continue
             msg = _message(line, self.bounds.line_tokens)
             if msg is None:
-                return out, "the results channel carried something that is not a grader message"
-            out.append(msg)
-        return out, self.error
+                self._bad = True
+                return
+            self._parsed.append(msg)
+            if self.on_message is not None:
+                try:
+                    self.on_message(msg)
+                except Exception:  # the listener only gets ahead of the grader, which reads messages() anyway
+                    self.on_message = None
+
+    def messages(self) -> tuple[list[dict[str, Any]], str | None]:
+        """The messages of every complete line, in order, up to the first that is not a grader message; and why
+        the channel ended early (None when it did not)."""
+        if self._bad:
+            return list(self._parsed), "the results channel carried something that is not a grader message"
+        return list(self._parsed), self.error
 
 
 def _message(line: bytes, max_tokens: int) -> dict[str, Any] | None:
