@@ -111,14 +111,14 @@ class Decoder:
     not fed exactly those (the same objects, in order: a run retried after its fork server was lost, say)."""
 
     def __init__(self, probes: list[Probe], *, digests: bool = False):
-        self.probes, self.names, self.digests = probes, [p.name for p in probes], digests
+        self.probes, self.names, self.make_digests = probes, [p.name for p in probes], digests
         self.ch, self.stage, self.fed = _Channel(), "sandbox", []
 
     def feed(self, msg: dict[str, Any]) -> None:
         self.fed.append(msg)
-        ch, stage, n = self.ch, self.stage, len(self.ch.probes)
-        if stage == "forged":  # everything after the first forged message is discarded
+        if self.stage == "forged":  # everything after the first forged message is discarded
             return
+        ch, stage, n = self.ch, self.stage, len(self.ch.probes)
         if stage == "sandbox" and isinstance(msg.get("sandbox"), dict):
             ch.sandbox, self.stage = msg["sandbox"], "load"
         elif stage == "load" and msg.get("refused") is True:
@@ -130,7 +130,7 @@ class Decoder:
         elif stage == "probes" and n < len(self.names) and msg.get("probe") == self.names[n] and \
                 (ops := _decoded(msg.get("results"), self.probes[n])) is not None:
             ch.probes[self.names[n]] = ops
-            if self.digests:
+            if self.make_digests:
                 ch.digests[self.names[n]] = signature.probe_digest(ops)
         elif stage == "probes" and n == len(self.names) and msg == {"done": True}:
             ch.done, self.stage = True, "end"

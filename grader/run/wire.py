@@ -221,9 +221,9 @@ def dumps(msg: dict[str, Any]) -> bytes:
 # ---- reading the channel (grader side) ---------------------------------------------------------------------
 
 class ChannelReader:
-    """The grader's end of the channel: bytes in as they come, messages out. It keeps at most
-    `bounds.total_bytes`; a line longer than any honest message, or more than the total, ends the channel
-    (`error`) before anything is decoded, and what follows is drained unread.
+    """The grader's end of the channel: bytes in as they come, messages out. It takes in at most
+    `bounds.total_bytes`, and keeps of them only the line in progress; a line longer than any honest message, or
+    more than the total, ends the channel (`error`) before it is decoded, and what follows is drained unread.
 
     Each line is parsed as soon as it is complete, and each message handed to `on_message` in order (up to the
     first line that is not a grader message), so that the grader can judge while the child is still at work on its
@@ -231,33 +231,32 @@ class ChannelReader:
 
     def __init__(self, bounds: Bounds, on_message: Callable[[dict[str, Any]], None] | None = None):
         self.bounds = bounds
-        self.data = bytearray()
-        self.line = 0  # bytes of the line in progress
         self.error: str | None = None
         self.on_message = on_message
+        self._size = 0  # bytes taken in
+        self._tail = bytearray()  # the line in progress: what came after the last newline
         self._parsed: list[dict[str, Any]] = []
-        self._scanned = 0  # bytes of `data` split into lines so far
         self._bad = False  # a complete line was not a grader message: nothing after it counts
 
     def add(self, data: bytes) -> None:
         if self.error:
             return
         parts = data.split(b"\n")
-        lengths = [self.line + len(parts[0])] + [len(p) for p in parts[1:]]
+        lengths = [len(self._tail) + len(parts[0])] + [len(p) for p in parts[1:]]
         if max(lengths) > self.bounds.line_bytes:
             self.error = f"the child sent a results line longer than any grader message ({self.bounds.line_bytes:,} bytes)"
-        elif len(self.data) + len(data) > self.bounds.total_bytes:
+        elif self._size + len(data) > self.bounds.total_bytes:
             self.error = f"the child sent more than the results channel allows ({self.bounds.total_bytes:,} bytes)"
         else:
-            self.data += data
-            self.line = lengths[-1]
-            if len(parts) > 1:
-                self._parse()
+            self._size += len(data)
+            if len(parts) == 1:
+                self._tail += data
+                return
+            self._tail += parts[0]
+            complete, self._tail = [bytes(self._tail), *parts[1:-1]], bytearray(parts[-1])
+            self._parse(complete)
 
-    def _parse(self) -> None:
-        """Parse the lines completed since the last call."""
-        end = len(self.data) - self.line  # just past the last newline
-        lines, self._scanned = bytes(self.data[self._scanned:end]).split(b"\n")[:-1], end
+    def _parse(self, lines: list[bytes]) -> None:
         for line in lines:
             if self._bad:
                 return
