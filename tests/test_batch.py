@@ -616,3 +616,29 @@ def test_workers_are_forked_only_while_the_batch_has_one_thread():
         stop.set()
         t.join()
     assert batch.pool_start_method() == "fork"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
+def test_a_joined_thread_still_exiting_in_the_kernel_does_not_make_the_pool_spawn(monkeypatch):
+    """join() returns before the kernel's thread has gone, so /proc may count it a moment longer: while Python
+    knows of no other thread, the count is awaited; a thread that is still running makes it spawn at once."""
+    counts = iter([2, 2, 2])
+    monkeypatch.setattr(batch.confine, "thread_count", lambda: next(counts, 1))
+    assert batch.pool_start_method() == "fork"
+    assert next(counts, "used") == "used"  # it asked until the count fell
+    monkeypatch.setattr(batch.confine, "thread_count", lambda: 2)
+    assert batch.pool_start_method() == "spawn"  # a count that stays up is not waited for forever
+    import threading
+
+    def no_waiting(_):
+        raise AssertionError("waited for a thread Python knows is running")
+
+    monkeypatch.setattr(batch.time, "sleep", no_waiting)
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        assert batch.pool_start_method() == "spawn"
+    finally:
+        stop.set()
+        t.join()

@@ -24,6 +24,7 @@ import resource
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -225,8 +226,21 @@ def pool_start_method() -> str:
     worker holds what this process holds: the settings and the reference's results, nothing a learner's code
     can reach, since that only ever runs in a fork server's child, a fresh interpreter); else, as fresh
     interpreters (spawn), since a fork of a process with threads may inherit a lock that one of them held."""
-    return "fork" if sys.platform == "linux" and confine.thread_count() == 1 and \
-        os.path.exists("/proc/self/status") else "spawn"
+    if sys.platform != "linux" or not os.path.exists("/proc/self/status"):
+        return "spawn"
+    return "fork" if _one_thread() else "spawn"
+
+
+def _one_thread(grace_s: float = 0.5) -> bool:
+    """Whether the kernel counts one thread here. A thread Python has joined may still be exiting in the kernel
+    for a moment (join returns when its Python state is released, before the OS thread ends), so while Python
+    knows of no other thread, its count is given a short grace to fall to one."""
+    deadline = time.monotonic() + grace_s
+    while confine.thread_count() > 1:
+        if threading.active_count() > 1 or time.monotonic() > deadline:
+            return False
+        time.sleep(0.001)
+    return True
 
 
 def _packed(config: GradeConfig) -> bytes:
