@@ -629,11 +629,12 @@ def test_a_joined_thread_still_exiting_in_the_kernel_does_not_make_the_pool_spaw
     monkeypatch.setattr(batch.confine, "thread_count", lambda: 2)
     assert batch.pool_start_method() == "spawn"  # a count that stays up is not waited for forever
     import threading
+    import time
 
     def no_waiting(_):
         raise AssertionError("waited for a thread Python knows is running")
 
-    monkeypatch.setattr(batch.time, "sleep", no_waiting)
+    monkeypatch.setattr(time, "sleep", no_waiting)
     stop = threading.Event()
     t = threading.Thread(target=stop.wait)
     t.start()

@@ -24,7 +24,6 @@ import resource
 import shutil
 import sys
 import tempfile
-import threading
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -228,19 +227,7 @@ def pool_start_method() -> str:
     interpreters (spawn), since a fork of a process with threads may inherit a lock that one of them held."""
     if sys.platform != "linux" or not os.path.exists("/proc/self/status"):
         return "spawn"
-    return "fork" if _one_thread() else "spawn"
-
-
-def _one_thread(grace_s: float = 0.5) -> bool:
-    """Whether the kernel counts one thread here. A thread Python has joined may still be exiting in the kernel
-    for a moment (join returns when its Python state is released, before the OS thread ends), so while Python
-    knows of no other thread, its count is given a short grace to fall to one."""
-    deadline = time.monotonic() + grace_s
-    while confine.thread_count() > 1:
-        if threading.active_count() > 1 or time.monotonic() > deadline:
-            return False
-        time.sleep(0.001)
-    return True
+    return "fork" if confine.single_threaded() else "spawn"
 
 
 def _packed(config: GradeConfig) -> bytes:

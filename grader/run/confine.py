@@ -262,6 +262,20 @@ def _mapped_bytes() -> int:
     return 0
 
 
+def single_threaded(grace_s: float = 0.5) -> bool:
+    """Whether the kernel counts one thread in this process. A thread Python has joined may still be exiting in
+    the kernel for a moment (join returns once its Python state is released, before the OS thread ends): while
+    Python knows of no other thread, the count is given a short grace to fall to one."""
+    import threading  # here: the child imports this module, and needs no threading
+
+    deadline = time.monotonic() + grace_s
+    while thread_count() > 1:
+        if threading.active_count() > 1 or time.monotonic() > deadline:
+            return False
+        time.sleep(0.001)
+    return True
+
+
 def thread_count() -> int:
     try:
         with open("/proc/self/status") as f:
