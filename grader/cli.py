@@ -217,7 +217,8 @@ def _grade(args: argparse.Namespace, runner, plan_cache: str | None = None) -> i
     from grader.run import sandbox
 
     # No runner when the path is not a regular file: grade_path refuses it before anything would run.
-    result = grade.grade_path(args.submission, config, runner=runner if runner is not None else sandbox.FRESH)
+    result = grade.grade_path(args.submission, config, runner=runner if runner is not None else sandbox.FRESH,
+                              early=True)
     d = contract.to_dict(result)  # once, for the JSON, the report and the summary
     refused = _after_grading(args, config, result, plan_cache, d)
     if refused is not None:

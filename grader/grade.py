@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from grader.diagnose import explain
-from grader.judge import checks, reference, results, signature
+from grader.diagnose import judging
+from grader.diagnose.judging import DIAGNOSIS_FAILED  # noqa: F401  (grade.DIAGNOSIS_FAILED, as before)
+from grader.judge import reference, results, signature
 from grader.judge.plan import Plan, Probe, default_plan
 from grader.result import Check, ErrorInfo, GradeResult, Status
 from grader.run import probe as probe_exec
@@ -33,33 +34,45 @@ class GradeConfig:
     require_isolation: bool = False
 
 
-DIAGNOSIS_FAILED = ("the grader could not work out what the failures mean (a bug in the grader's diagnosis, "
-                    "not in your code); the checks and the score are unaffected")
 
 
-def grade_path(path: str, config: GradeConfig, *, runner: sandbox.Runner = sandbox.FRESH) -> GradeResult:
+def grade_path(path: str, config: GradeConfig, *, runner: sandbox.Runner = sandbox.FRESH,
+               early: bool = False) -> GradeResult:
     """Grade the file at `path`. `runner` runs the child's plan: a fresh confined interpreter by default, a fork
-    server's child in a batch (run/forkserver.py), or one started ahead of time (run/launch.py, for one file)."""
+    server's child in a batch (run/forkserver.py), or one started ahead of time (run/launch.py, for one file).
+    `early`: judge in a thread while the child reports (one file, where only the time to the result counts; a
+    batch's workers keep to one thread, and their cores are busy anyway)."""
     start = time.monotonic()
     try:
         source = read_submission(path)
         if isinstance(source, LoadFault):
             return _error_result(path, ErrorInfo(source.kind, source.message), config, sha256=source.sha256)
-        return grade_source(source, config, runner=runner)
+        return grade_source(source, config, runner=runner, early=early)
     except Exception:  # a grader bug: still produce a result that says so
         return _error_result(path, ErrorInfo("internal", "the grader failed on this submission (a bug in the "
                                                          "grader, not in your code)", traceback.format_exc()),
                              config, duration=time.monotonic() - start)
 
 
-def grade_source(source: Source, config: GradeConfig, *, runner: sandbox.Runner = sandbox.FRESH) -> GradeResult:
+def grade_source(source: Source, config: GradeConfig, *, runner: sandbox.Runner = sandbox.FRESH,
+                 early: bool = False) -> GradeResult:
     start = time.monotonic()
     public, hidden = split_probes(config.plan)
     run = runner.begin(sandbox.child_plan(source, [p.to_plan() for p in public], config.require_isolation),
                        config.limits)
-    reference_ops(config.plan)  # meanwhile, while the child works
-    decoder = Decoder(public, digests=True)
-    outcome = run.outcome(decoder.feed)
+    ref = reference_ops(config.plan)  # meanwhile, while the child works
+    # With hidden cases the checks need their own child's results too, which come after this one has ended.
+    decoder = Decoder(public, digests=True, judge=judging.EarlyJudge(config.plan, [p.name for p in public], ref)
+                      if early and not hidden else None)
+    try:
+        return _graded(source, config, runner, run.outcome(decoder.feed), decoder, public, hidden, start)
+    finally:
+        if decoder.judge is not None:
+            decoder.judge.stop()
+
+
+def _graded(source: Source, config: GradeConfig, runner: sandbox.Runner, outcome: sandbox.RunOutcome,
+            decoder: Decoder, public: list[Probe], hidden: list[Probe], start: float) -> GradeResult:
     hidden_outcome = None
     # Whether the submission loaded is told by the channel's first two messages (sandbox, loaded): no need to decode
     # every probe's results here, which interpret does once.
@@ -110,8 +123,8 @@ class Decoder:
     still at work on the later ones; the channel is read again from the outcome's messages whenever the decoder was
     not fed exactly those (the same objects, in order: a run retried after its fork server was lost, say)."""
 
-    def __init__(self, probes: list[Probe], *, digests: bool = False):
-        self.probes, self.names, self.make_digests = probes, [p.name for p in probes], digests
+    def __init__(self, probes: list[Probe], *, digests: bool = False, judge: judging.EarlyJudge | None = None):
+        self.probes, self.names, self.make_digests, self.judge = probes, [p.name for p in probes], digests, judge
         self.ch, self.stage, self.fed = _Channel(), "sandbox", []
 
     def feed(self, msg: dict[str, Any]) -> None:
@@ -132,6 +145,8 @@ class Decoder:
             ch.probes[self.names[n]] = ops
             if self.make_digests:
                 ch.digests[self.names[n]] = signature.probe_digest(ops)
+            if self.judge is not None:
+                self.judge.arriving.put(self.names[n], ops)
         elif stage == "probes" and n == len(self.names) and msg == {"done": True}:
             ch.done, self.stage = True, "end"
         elif stage != "end":  # after the end the child only exits; a stray write then changes nothing
@@ -196,13 +211,9 @@ def interpret(source: Source, outcome: sandbox.RunOutcome, config: GradeConfig,
     learner = {p.name: ch.probes.get(p.name) or results.missing_ops(len(p.ops), missing_reason) for p in public}
     hidden_ops, hidden_run = _hidden_run(hidden_outcome, hidden, config)
     ref = reference_ops(plan)
-    evaluation = checks.evaluate(plan, {**learner, **hidden_ops}, ref)
-    try:  # from the public cases alone, so that no diagnosis can tell anything of a hidden one
-        diagnoses, notes = explain.as_notes(explain.diagnose(plan, learner, ref, evaluation), evaluation)
-        warnings += notes
-    except Exception:  # a grader bug in the diagnosis must not cost the learner the grade itself
-        diagnoses = []
-        warnings.append(DIAGNOSIS_FAILED)
+    early = decoder.judge.result(learner) if decoder is not None and decoder.judge is not None else None
+    evaluation, diagnoses, notes = early or judging.judge(plan, learner, hidden_ops, ref)
+    warnings += notes
     judged = any(c.status in (Status.PASS, Status.FAIL) for c in evaluation.checks)
     abnormal = abnormal or _out_of_memory(learner, config.limits)
     if abnormal:

@@ -38,3 +38,48 @@ def test_every_grade_and_report_is_as_in_the_golden_copy():
     names = golden.corpus()
     assert sorted(expected) == names, "the corpus changed: run `make golden` and commit tests/golden/corpus.json"
     assert golden.differences(expected, golden.grade_corpus(names)) == []
+
+
+@pytest.mark.slow
+def test_one_file_judged_while_its_child_reports_is_graded_as_in_the_golden_copy(tmp_path, monkeypatch):
+    """`python -m grader FILE` judges in a thread while the child reports (grade_path's early=True), and writes
+    the checks' and analysis's JSON ahead meanwhile: every field of every result.json of the corpus must still be
+    the golden copy's (the batch's own record aside), its text json's own, byte for byte, and the early judging
+    must be what was used, not the fallback."""
+    import hashlib
+    import os
+    import shutil
+
+    from grader import grade
+    from grader.diagnose import judging
+    from grader.report import contract
+    from grader.run.forkserver import ForkServer
+
+    with open(golden.GOLDEN, encoding="utf-8") as f:
+        expected = json.load(f)
+    used = []
+    result = judging.EarlyJudge.result
+    monkeypatch.setattr(judging.EarlyJudge, "result", lambda self, learner: used.append(r := result(
+        self, learner)) or r)
+    config, server, tmp, found, written = grade.GradeConfig(), ForkServer(), str(tmp_path), [], 0
+    server.start()
+    try:
+        for name in golden.corpus():  # in the folders the golden copy's batch gave them: paths are in the results
+            folder = tmp_path / "class" / ("s" + hashlib.sha256(name.encode()).hexdigest()[:10])
+            folder.mkdir(parents=True)
+            path = shutil.copy(os.path.join(golden.ROOT, "tests", name), folder / os.path.basename(name))
+            before = len(used)
+            d = contract.to_dict(grade.grade_path(str(path), config, runner=server, early=True))
+            ahead = len(used) > before and used[-1] is not None and "values" in contract._ahead
+            text = contract.dumps(d)  # with the checks and analysis written ahead: the same bytes as json's
+            assert text == json.dumps(d, indent=1, allow_nan=False, default=contract._jsonable) + "\n", name
+            written += ahead and not contract._ahead
+            d = golden.normalise(d, tmp)
+            mine, theirs = golden._fields(d), dict(expected[name]["result.json"])
+            mine.pop("batch"), theirs.pop("batch")
+            found += [f"{name}: {where}" for where in golden._diff(theirs, mine, "")]
+    finally:
+        server.close()
+    assert found == []
+    assert sum(r is not None for r in used) >= len(expected) - 5  # only a channel cut short is judged again
+    assert written >= len(expected) - 5  # and their text was written ahead

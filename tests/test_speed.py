@@ -58,3 +58,107 @@ def test_the_channel_decoded_as_it_arrives_is_the_one_read_at_the_end():
     other = list(outcome.messages[:3])  # sandbox, loaded, the first probe
     again = decoder.channel(other)
     assert again is not decoder.ch and list(again.probes) == names[:1] and not again.done
+
+
+def test_arriving_results_read_as_the_dict_once_each_probe_has_come():
+    """A read waits for its probe (and iteration for them all); a name the plan does not have is a KeyError at
+    once, as in the dict; abandoned, a read still waiting raises Abandoned, which `except Exception` can't catch."""
+    import threading
+
+    from grader.judge.arriving import Abandoned, Arriving
+
+    got: list = []
+    learner = Arriving(["a", "b"])
+    reader = threading.Thread(target=lambda: got.append((learner["b"], dict(learner))))
+    reader.start()
+    learner.put("a", ["ops of a"])
+    assert "b" in learner and "c" not in learner and len(learner) == 2 and not learner.complete()
+    assert reader.is_alive()  # b has not come: the reader still waits
+    learner.put("b", ["ops of b"])
+    reader.join(10)
+    assert got == [(["ops of b"], {"a": ["ops of a"], "b": ["ops of b"]})] and learner.complete()
+    assert learner.get("c", "none") == "none" and learner["a"] == ["ops of a"]
+
+    partial, raised = Arriving(["a", "b"]), []
+
+    def read_b():
+        try:
+            partial["b"]
+        except Exception:  # what a check or a diagnosis catches: not this
+            raised.append("caught")
+        except BaseException as e:
+            raised.append(type(e))
+
+    waiting = threading.Thread(target=read_b)
+    waiting.start()
+    partial.put("a", [])
+    partial.abandon()
+    waiting.join(10)
+    assert raised == [Abandoned] and partial["a"] == []  # what came can still be read
+
+
+def test_judging_started_while_the_child_reports_is_used_only_on_the_same_ops():
+    """The early judging (one file) is the judging of the same ops objects: with every probe put, it equals
+    judging the dict afterwards; when one is missing, or the final dict holds other objects, it gives None
+    (the caller judges itself), and its thread has ended either way."""
+    from grader.diagnose import judging
+    from grader.judge import results
+
+    config = GradeConfig()
+    public, _ = grade.split_probes(config.plan)
+    ref = grade.reference_ops(config.plan)
+    names = [p.name for p in public]
+    learner = {n: ref[n] for n in names}  # the reference's own results, as a learner's
+    early = judging.EarlyJudge(config.plan, names, ref)
+    for n in names:
+        early.arriving.put(n, learner[n])
+    evaluation, diagnoses, notes = early.result(learner)
+    assert not early._thread.is_alive()
+    plain = judging.judge(config.plan, learner, {}, ref)
+    assert (evaluation.checks, evaluation.conventions, evaluation.analysis, diagnoses, notes) == \
+        (plain[0].checks, plain[0].conventions, plain[0].analysis, plain[1], plain[2])
+    assert all(c.status.value == "pass" for c in evaluation.checks)
+
+    missing = judging.EarlyJudge(config.plan, names, ref)
+    for n in names[:-1]:
+        missing.arriving.put(n, learner[n])
+    last = public[-1]
+    assert missing.result({**learner, last.name: results.missing_ops(len(last.ops), "not reported")}) is None
+    assert not missing._thread.is_alive()
+
+    copied = judging.EarlyJudge(config.plan, names, ref)
+    for n in names:
+        copied.arriving.put(n, learner[n])
+    assert copied.result({**learner, names[0]: list(learner[names[0]])}) is None  # equal, but not the same
+    assert not copied._thread.is_alive()
+
+
+def test_checks_and_analysis_written_ahead_give_the_same_text_once():
+    """contract.prepare converts and writes a result's checks and analysis ahead (one file, while its child runs
+    its last probes): to_dict and dumps of the result holding those objects give json's own bytes; a result
+    holding others is converted as usual, and what was written ahead is used at most once; a number that is
+    not finite is left to to_dict's own walk, which says where it was."""
+    import dataclasses
+    import json
+
+    from grader.report import contract
+
+    result = grade.grade_path(os.path.join(ROOT, "solution", "simple_rnn.py"), GradeConfig())
+    plain = contract.dumps(contract.to_dict(result))
+    assert plain == json.dumps(contract.to_dict(result), indent=1, allow_nan=False, default=contract._jsonable) + "\n"
+
+    contract.prepare(result.checks, result.analysis)
+    d = contract.to_dict(result)
+    assert d["checks"] is contract._ahead["values"]["checks"]  # taken, not converted again
+    assert contract.dumps(d) == plain and contract._ahead == {}
+    assert contract.dumps(contract.to_dict(result)) == plain  # once: now converted and written as usual
+
+    contract.prepare(result.checks, result.analysis)
+    other = dataclasses.replace(result, checks=list(result.checks))  # equal, but not the same list
+    assert contract.dumps(contract.to_dict(other)) == plain and contract._ahead == {}
+
+    analysis = dict(result.analysis, training={"loss": float("inf")})
+    contract.prepare(result.checks, analysis)
+    assert contract._ahead == {}
+    d = contract.to_dict(dataclasses.replace(result, analysis=analysis))
+    assert d["analysis"]["training"] == {"loss": None} and any("analysis.training.loss" in w for w in d["warnings"])

@@ -39,6 +39,7 @@ def evaluate(plan: Plan, learner: dict[str, list[Op]], reference: dict[str, list
             ctx.conventions, ctx.output_conventions = seen
         points = spec.points if status is Status.PASS else 0.0
         checks.append(Check(spec.id, spec.group, status, points, spec.points, message, details, spec.hidden))
+    ctx.note_backward_convention()
     ctx.analysis["verdicts"] = parameter_verdicts(ctx.analysis["parameters"])
     return Evaluation(checks, sorted(ctx.conventions | ctx.unambiguous_output_conventions()), ctx.analysis)
 

@@ -30,7 +30,6 @@ class Context:
         self.output_conventions: set[tuple[int, str]] = set()  # (O, label)
         self.analysis: dict[str, Any] = {"parameters": {}, "training": {}, "forward": {}}
         self._memo: dict[tuple, Any] = {}
-        self._note_backward_convention()
 
     def memo(self, key: tuple, read: Callable[[], Any]) -> Any:
         """What `read()` gives, read once per evaluation for `key`. An exception (a Verdict) is not kept: each
@@ -84,7 +83,10 @@ class Context:
         return {label for o, label in self.output_conventions
                 if o == widest or any(w in label for w in conventions.ONE_WIDE)}
 
-    def _note_backward_convention(self) -> None:
+    def note_backward_convention(self) -> None:
+        """After the checks (evaluate): what the backward-alone probe, late in the plan, shows. Conventions are
+        only ever added, so when does not change what is found; and judging that starts as the probes arrive
+        (grade.py) can go through the checks before that probe has come."""
         ops = self.learner.get("conventions/backward_alone")
         if ops and len(ops) >= 3:
             if ops[2].status == "ok":

@@ -29,11 +29,40 @@ def to_dict(result: GradeResult, *, learner_view: bool = False) -> dict[str, Any
     return learner_dict(d) if learner_view else d
 
 
+# The bulk of one result, its checks and analysis (nearly all of its text), converted and written ahead by prepare()
+# while one file's child still runs its last probes (diagnose/judging.py): the next to_dict of the result that holds
+# those very objects takes the converted values, and the next dumps of that dict their text, once.
+_ahead: dict[str, Any] = {}
+AHEAD = ("checks", "analysis")
+
+
+def prepare(checks: list, analysis: dict[str, Any]) -> None:
+    """Convert and write `checks` and `analysis` ahead, for the result about to hold them. They must not change
+    afterwards (the judging is over). Not when a number is not finite: to_dict's own walk then says where."""
+    found: list[str] = []
+    values = {name: _finite(v, name, found) for name, v in zip(AHEAD, (checks, analysis))}
+    _ahead.clear()
+    if not found:
+        _ahead.update(sources=(checks, analysis), values=values,
+                      texts={k: jsontext.dumps_at(v, "\n ", default=_jsonable) for k, v in values.items()})
+
+
+def _converted(result: Any, found: list[str]) -> dict[str, Any]:
+    sources = _ahead.pop("sources", None)
+    if sources is None or not isinstance(result, GradeResult) or result.checks is not sources[0] or \
+            result.analysis is not sources[1]:
+        _ahead.clear()
+        return _finite(result, "", found)
+    values = _ahead["values"]  # what dumps then looks for, by identity
+    return {name: values[name] if name in values else _finite(getattr(result, name), name, found)
+            for name in _field_names(GradeResult)}
+
+
 def finite_numbers(d: dict[str, Any] | GradeResult) -> dict[str, Any]:
     """`d` (a result dict, or a GradeResult) as a new dict of plain values, with every non-finite float replaced by
     None and a warning naming where (JSON has no inf or NaN)."""
     found: list[str] = []
-    d = _finite(d, "", found)
+    d = _converted(d, found) if _ahead else _finite(d, "", found)
     hidden = {i for i, c in enumerate(d.get("checks", [])) if c.get("hidden")}
     public = [p for p in found if not _in_hidden_case(p, hidden)]
     for where, paths in (("warnings", public), ("hidden_run", [p for p in found if p not in public])):
@@ -120,6 +149,10 @@ def to_json(result: GradeResult, *, learner_view: bool = False) -> str:
 
 def dumps(d: dict[str, Any]) -> str:
     """A result dict as the contract's JSON text."""
+    if _ahead.get("values") and all(d.get(k) is v for k, v in _ahead["values"].items()):
+        texts = _ahead["texts"]
+        _ahead.clear()
+        d = {k: texts[k] if k in texts else v for k, v in d.items()}
     return jsontext.dumps(d, default=_jsonable) + "\n"  # json.dumps(d, indent=1, allow_nan=False), faster
 
 

@@ -32,6 +32,18 @@ def dumps(value: Any, *, default: Callable[[Any], Any]) -> str:
     return "".join(out)
 
 
+class Written(str):
+    """A value's JSON text written ahead (dumps_at), put in as it is where the value would go."""
+
+
+def dumps_at(value: Any, newline: str, *, default: Callable[[Any], Any]) -> Written:
+    """`value`'s text as dumps writes it where it starts on a line indented as `newline` says ("\n" and its
+    spaces: "\n " for a value of the top-level dict)."""
+    out: list[str] = []
+    _write(value, newline, out, default)
+    return Written("".join(out))
+
+
 def _float(x: float) -> str:
     text = float.__repr__(x)
     if text in _NOT_FINITE:
@@ -71,7 +83,8 @@ def _key(k: Any) -> str:
 # The exact types of a result's scalars, each with its text: one dict lookup instead of json's chain of tests
 # (a subclass, an IntEnum say, takes _scalar's isinstance path, as json's encoder does).
 _EXACT: dict[type, Callable[[Any], str]] = {str: _string, float: _float, int: int.__repr__,
-                                            bool: lambda b: "true" if b else "false", type(None): lambda _: "null"}
+                                            bool: lambda b: "true" if b else "false", type(None): lambda _: "null",
+                                            Written: str.__str__}
 _FLOAT = {float}
 
 
