@@ -248,7 +248,7 @@ def _after_grading(args: argparse.Namespace, config, result: GradeResult, plan_c
     EXIT_USAGE when the grading was refused for want of isolation (--require-isolation), and nothing is
     written."""
     from grader import grade
-    from grader.report import contract, html
+    from grader.report import contract
     from grader.report.tty import visible
 
     if plan_cache:
@@ -263,6 +263,8 @@ def _after_grading(args: argparse.Namespace, config, result: GradeResult, plan_c
     if args.json:  # with hidden cases it holds their expected values: readable by its owner only
         _write(args.json, contract.dumps(d), private=any(c.hidden for c in result.checks))
     if args.html:
+        from grader.report import html  # here: most runs write no page, and its import is on the way to the result
+
         _write(args.html, html.from_dict(d))
     return None
 
@@ -308,10 +310,12 @@ def _exit_status(result: GradeResult, fail_under: float | None) -> int:
 
 
 def _write(path: str, text: str, *, private: bool = False) -> None:
-    """Atomic: a reader never sees half a result, and an interrupted run leaves the old file intact."""
+    """Atomic: a reader never sees half a result, and an interrupted run leaves the old file intact. Not flushed
+    to disk first (no fsync): one file's outputs are made again in a second, where a class's must survive a
+    power cut (course/batch.py)."""
     if path == "-":
         sys.stdout.write(text)
         return
     from grader.course import storage
 
-    storage.write_text(path, text, private=private)
+    storage.write_text(path, text, private=private, durable=False)
