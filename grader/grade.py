@@ -34,8 +34,6 @@ class GradeConfig:
     require_isolation: bool = False
 
 
-
-
 def grade_path(path: str, config: GradeConfig, *, runner: sandbox.Runner = sandbox.FRESH,
                early: bool = False) -> GradeResult:
     """Grade the file at `path`. `runner` runs the child's plan: a fresh confined interpreter by default, a fork
