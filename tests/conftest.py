@@ -1,4 +1,7 @@
-"""Shared helpers: grade a file or a code string through the real grader, and run the CLI in a subprocess."""
+"""Shared helpers: grade a file or a code string through the real grader, and run the CLI in a subprocess.
+
+The whole suite runs numpy's and OpenBLAS's pinned code paths (grader/run/numerics.py), where this CPU has them:
+the same last bits on every machine, as the golden copy of every grade needs. Set before anything imports numpy."""
 from __future__ import annotations
 
 import json
@@ -7,13 +10,19 @@ import subprocess
 import sys
 import textwrap
 
-import pytest
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from grader.run import numerics  # noqa: E402  (the standard library only)
+
+if numerics.unpinnable() is None and "numpy" not in sys.modules:
+    numerics.pin()
+
+import pytest  # noqa: E402
+
 SUBMISSIONS = os.path.join(ROOT, "tests", "submissions")
 REFERENCE = os.path.join(ROOT, "solution", "simple_rnn.py")
 STARTER = os.path.join(ROOT, "starter", "simple_rnn.py")
-sys.path.insert(0, ROOT)
 
 
 def grade_file(path: str, **limits):

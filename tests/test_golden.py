@@ -8,7 +8,16 @@ import json
 
 import pytest
 
+from grader.run import numerics
 from grader.tools import golden
+
+
+def _pinned() -> None:
+    """The golden copy holds the bits of the pinned SIMD paths (conftest.py pins them for the whole suite)."""
+    why = numerics.unpinnable()
+    if why:
+        pytest.skip(f"the golden copy's floats are those of numpy's and OpenBLAS's x86-64 AVX2 paths: {why}")
+    assert numerics.pinned(), "numpy was loaded before conftest.py pinned its code paths (run/numerics.py)"
 
 
 def test_differences_name_the_field_that_changed():
@@ -33,6 +42,7 @@ def test_normalise_drops_only_what_varies_between_runs():
 
 @pytest.mark.slow
 def test_every_grade_and_report_is_as_in_the_golden_copy():
+    _pinned()
     with open(golden.GOLDEN, encoding="utf-8") as f:
         expected = json.load(f)
     names = golden.corpus()
@@ -46,6 +56,7 @@ def test_one_file_judged_while_its_child_reports_is_graded_as_in_the_golden_copy
     the checks' and analysis's JSON ahead meanwhile: every field of every result.json of the corpus must still be
     the golden copy's (the batch's own record aside), its text json's own, byte for byte, and the early judging
     must be what was used, not the fallback."""
+    _pinned()
     import hashlib
     import os
     import shutil

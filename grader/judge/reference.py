@@ -20,7 +20,7 @@ from grader import ROOT
 from grader.judge import diskcache
 from grader.judge.plan import Plan, Probe
 from grader.run import probe as probe_exec
-from grader.run import series, wire
+from grader.run import numerics, series, wire
 
 SOLUTION_PATH = os.path.join(ROOT, "solution", "simple_rnn.py")
 _CACHE: dict[tuple[str, int], list[dict[str, Any]]] = {}
@@ -69,7 +69,8 @@ def _disk_path(plan: Plan) -> str | None:
     for path in (SOLUTION_PATH, probe_exec.__file__, wire.__file__, series.__file__, __file__):
         with open(path, "rb") as f:
             parts.append(f.read())
-    parts.append(f"{np.__version__} {platform.python_version()}".encode())
+    # The last bits hang on the SIMD paths numpy and OpenBLAS take on this CPU, and on whether they were pinned.
+    parts.append(f"{np.__version__} {platform.python_version()} {numerics.signature()}".encode())
     parts.append(json.dumps([p.to_plan() for p in plan.probes], sort_keys=True).encode())
     return diskcache.path("reference", *parts)
 

@@ -14,6 +14,7 @@ import sys
 import time
 
 from grader import ROOT
+from grader.run import numerics
 
 # posix_spawn has no cwd: the child moves to "/" itself, first thing (-P keeps the cwd off its sys.path).
 BOOT = "import os, sys; os.chdir('/'); sys.path.insert(0, {root!r}); from grader.run.child import main; main()"
@@ -28,9 +29,10 @@ def child_env() -> dict[str, str]:
     HOME and TMPDIR (its scratch dir) when its plan arrives."""
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    # Set on some CPUs because older OpenBLAS builds crash without them; they carry no secret. The last one
-    # chooses whom learner code runs as when the grader is root (run/identity.py).
-    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "GRADER_SANDBOX_USER"):
+    # Set on some CPUs because older OpenBLAS builds crash without them, or to pin numpy's and OpenBLAS's code paths
+    # (numerics.py); they carry no secret. The last one chooses whom learner code runs as when the grader is root
+    # (run/identity.py).
+    for name in ("OPENBLAS_L2_SIZE", *numerics.VARIABLES, "GRADER_SANDBOX_USER"):
         if name in os.environ:
             env[name] = os.environ[name]
     return env

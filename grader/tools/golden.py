@@ -5,7 +5,9 @@ change of speed changed nothing, and say what did change and where when somethin
 `python -m grader.tools.golden` (or `make golden`) rewrites tests/golden/corpus.json: do that only for a change
 meant to alter grades or reports, and say so in the commit. `--check` compares instead and prints the differences.
 Durations, the time of grading, the settings fingerprint (it covers the grader's own code) and the temporary
-folder's path are left out; every other byte counts, floats included (their JSON text is compared).
+folder's path are left out; every other byte counts, floats included (their JSON text is compared). Floats to the
+last bit hang on the SIMD paths numpy and OpenBLAS take, so the copy is made and checked with those pinned
+(run/numerics.py): the tool starts itself again with them pinned, and the test suite runs pinned throughout.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ import tempfile
 from typing import Any
 
 from grader import ROOT
+from grader.run import numerics
 
 GOLDEN = os.path.join(ROOT, "tests", "golden", "corpus.json")
 CORPUS = os.path.join(ROOT, "tests", "submissions")
@@ -125,7 +128,19 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--check", action="store_true", help="compare with the golden copy instead of rewriting it")
     ap.add_argument("--jobs", type=int, default=0)
     args = ap.parse_args(argv)
+    if any(os.environ.get(k) != v for k, v in numerics.PINNED.items()):  # before numpy loads: start again pinned
+        why = numerics.unpinnable()
+        if why:
+            print(f"the golden copy holds the bits of numpy's and OpenBLAS's x86-64 AVX2 paths, which can't be pinned "
+                  f"here: {why}", file=sys.stderr)
+            return 2
+        sys.stdout.flush()
+        os.execve(sys.executable, [sys.executable, "-m", "grader.tools.golden", *argv], {**os.environ, **numerics.PINNED})
     actual = grade_corpus(corpus(), args.jobs)
+    if not numerics.pinned():
+        print("numpy did not take the pinned paths (NPY_DISABLE_CPU_FEATURES): its bits are not the golden copy's",
+              file=sys.stderr)
+        return 2
     if args.check:
         with open(GOLDEN, encoding="utf-8") as f:
             found = differences(json.load(f), actual)
