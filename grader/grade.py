@@ -60,8 +60,8 @@ def grade_source(source: Source, config: GradeConfig, *, runner: sandbox.Runner 
                        config.limits)
     ref = reference_ops(config.plan)  # meanwhile, while the child works
     # With hidden cases the checks need their own child's results too, which come after this one has ended.
-    decoder = Decoder(public, digests=True, judge=judging.EarlyJudge(config.plan, [p.name for p in public], ref)
-                      if early and not hidden else None)
+    ahead = None if hidden else judging.EarlyJudge if early else judging.AtDone
+    decoder = Decoder(public, digests=True, judge=ahead(config.plan, [p.name for p in public], ref) if ahead else None)
     try:
         return _graded(source, config, runner, run.outcome(decoder.feed), decoder, public, hidden, start)
     finally:
@@ -121,7 +121,7 @@ class Decoder:
     still at work on the later ones; the channel is read again from the outcome's messages whenever the decoder was
     not fed exactly those (the same objects, in order: a run retried after its fork server was lost, say)."""
 
-    def __init__(self, probes: list[Probe], *, digests: bool = False, judge: judging.EarlyJudge | None = None):
+    def __init__(self, probes: list[Probe], *, digests: bool = False, judge: judging.Ahead | None = None):
         self.probes, self.names, self.make_digests, self.judge = probes, [p.name for p in probes], digests, judge
         self.ch, self.stage, self.fed = _Channel(), "sandbox", []
 
@@ -147,6 +147,8 @@ class Decoder:
                 self.judge.arriving.put(self.names[n], ops)
         elif stage == "probes" and n == len(self.names) and msg == {"done": True}:
             ch.done, self.stage = True, "end"
+            if self.judge is not None:
+                self.judge.done()
         elif stage != "end":  # after the end the child only exits; a stray write then changes nothing
             ch.forged, self.stage = True, "forged"
 

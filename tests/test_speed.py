@@ -133,6 +133,53 @@ def test_judging_started_while_the_child_reports_is_used_only_on_the_same_ops():
     assert not copied._thread.is_alive()
 
 
+def test_a_batch_worker_judges_the_moment_its_child_says_done(monkeypatch):
+    """Without early judging (a batch worker), the decoder judges when the child's "done" arrives, while the child
+    exits: that judgement is what the result is made of, and the result is the one judging afterwards gives.
+    A wrong submission too, whose diagnosis reads the diagnostic probes."""
+    from grader.diagnose import judging
+
+    config = GradeConfig()
+    used = []
+    result = judging.AtDone.result
+    monkeypatch.setattr(judging.AtDone, "result", lambda self, learner: used.append(r := result(self, learner)) or r)
+    wrong = os.path.join(ROOT, "tests", "submissions", "wrong", "truncated_bptt__row.py")
+    solution = os.path.join(ROOT, "solution", "simple_rnn.py")
+    ahead = [grade.grade_path(p, config) for p in (solution, wrong)]
+    assert len(used) == 2 and all(r is not None for r in used)
+    monkeypatch.setattr(judging.AtDone, "done", lambda self: None)  # judged afterwards, as before
+    after = [grade.grade_path(p, config) for p in (solution, wrong)]
+    assert len(used) == 4 and used[2:] == [None, None]
+    for a, b in zip(ahead, after):
+        assert (a.score, a.checks, a.diagnoses, a.analysis, a.behaviour, a.warnings) == \
+            (b.score, b.checks, b.diagnoses, b.analysis, b.behaviour, b.warnings)
+    assert ahead[0].score == ahead[0].max_score and ahead[1].score < ahead[1].max_score
+    assert any(d.id == "truncated_bptt" for d in ahead[1].diagnoses)
+
+
+def test_judging_at_done_is_used_only_on_the_same_ops():
+    """AtDone judges only once every probe came (a channel cut short is judged afterwards, from what did come), and
+    its judgement is given only for the very ops objects it judged."""
+    from grader.diagnose import judging
+
+    config = GradeConfig()
+    public, _ = grade.split_probes(config.plan)
+    ref = grade.reference_ops(config.plan)
+    names = [p.name for p in public]
+    learner = {n: ref[n] for n in names}
+    short = judging.AtDone(config.plan, names, ref)
+    for n in names[:-1]:
+        short.arriving.put(n, learner[n])
+    short.done()
+    assert short._judged is None and short.result(learner) is None
+    whole = judging.AtDone(config.plan, names, ref)
+    for n in names:
+        whole.arriving.put(n, learner[n])
+    whole.done()
+    assert whole.result({**learner, names[0]: list(learner[names[0]])}) is None  # equal, but not the same
+    assert whole.result(learner) is whole._judged is not None
+
+
 def test_checks_and_analysis_written_ahead_give_the_same_text_once():
     """contract.prepare converts and writes a result's checks and analysis ahead (one file, while its child runs
     its last probes): to_dict and dumps of the result holding those objects give json's own bytes; a result

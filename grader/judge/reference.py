@@ -20,7 +20,7 @@ from grader import ROOT
 from grader.judge import diskcache
 from grader.judge.plan import Plan, Probe
 from grader.run import probe as probe_exec
-from grader.run import numerics, series, wire
+from grader.run import memo, numerics, series, wire
 
 SOLUTION_PATH = os.path.join(ROOT, "solution", "simple_rnn.py")
 _CACHE: dict[tuple[str, int], list[dict[str, Any]]] = {}
@@ -37,8 +37,16 @@ _REFERENCE: list[type] = []
 
 
 def key(probe: Probe) -> tuple[str, int]:
-    """What a probe's results depend on: its name and its ops."""
-    return probe.name, hash(repr(probe.ops))
+    """What a probe's results depend on: its name and its ops. The ops' repr is tens of KB for a plan, and a batch
+    worker asks for every probe's key once per submission: the answer is kept per op tuple (the plan's are built
+    once and never changed), with the tuple itself, so that no other can take its id meanwhile."""
+    hit = _KEYS.get(id(probe.ops))
+    if hit is None or hit[0] is not probe.ops:
+        hit = memo.remember(_KEYS, id(probe.ops), (probe.ops, hash(repr(probe.ops))), memo.SIZE)
+    return probe.name, hit[1]
+
+
+_KEYS: dict[int, tuple[tuple, int]] = {}
 
 
 def results_for(probe: Probe) -> list[dict[str, Any]]:
