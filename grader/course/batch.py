@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from grader import grade
-from grader.course import discover, gradebook, printstore, storage, worker
+from grader.course import discover, gradebook, printstore, storage, summary, worker
 from grader.course.config import LmsSettings
 from grader.course.gradebook import INSTRUCTOR_REPORT, REPORT, RESULT
 from grader.grade import GradeConfig
@@ -40,7 +40,7 @@ from grader.judge import reference
 from grader.report import contract, exports, html
 from grader.report.tty import visible
 from grader.result import ErrorInfo, GradeResult
-from grader.run import confine, files, forkserver, sandbox
+from grader.run import confine, files, sandbox
 from grader.run.submission import MAX_BYTES
 
 GRADESCOPE_RESULTS = "results.json"
@@ -184,6 +184,8 @@ def _run_pool(todo: list[discover.Entry], packed: str, options: Options, config:
                 attempts[e.student] += 1
                 pending[future] = (e, pool)
             finished, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            if finished and not progress.count:  # the workers are at work: the summary's template meanwhile
+                html.prepare(summary.TEMPLATE)
             for f in finished:
                 e, owner = pending.pop(f)
                 try:
@@ -251,10 +253,6 @@ def worker_runner() -> sandbox.Runner:
     """What runs a child's plan in this worker: its fork server, or a fresh interpreter."""
     server = worker.server()
     return server if server is not None else sandbox.FRESH
-
-
-def worker_server() -> forkserver.ForkServer | None:
-    return worker.server()
 
 
 def _grade_task(entry: discover.Entry, key: str, options: Options) -> Done:

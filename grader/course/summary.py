@@ -11,6 +11,7 @@ from grader.course.integrity import Report, text_of
 from grader.report.html import render_template
 
 HISTOGRAM_BINS = 10
+TEMPLATE = "summary.html.j2"
 
 
 class Summary:
@@ -76,6 +77,6 @@ class Summary:
                  "mean": sum(ordered) / n if n else 0.0,
                  "median": (ordered[(n - 1) // 2] + ordered[n // 2]) / 2 if n else 0.0,
                  "max_score": self.max_score}
-        return render_template("summary.html.j2", title=self.title, stats=stats, bins=self.histogram(),
+        return render_template(TEMPLATE, title=self.title, stats=stats, bins=self.histogram(),
                                checks=checks, diagnoses=diagnoses, errors=self.errors, notes=self.notes,
                                similar=self.similar)
