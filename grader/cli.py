@@ -167,9 +167,11 @@ def _hand_over_early(runner, args: argparse.Namespace) -> str | None:
     if not isinstance(runner, FreshChild) or args.config is not None:
         return None
     from grader.judge import diskcache
-    from grader.run import sandbox, submission
+    from grader.run import numerics, sandbox, submission
 
-    cache = diskcache.path("plan", diskcache.grader_code())
+    # The probes' inputs are numbers numpy computed: the code paths it took count too (run/numerics.py). A plan
+    # cached by a pinned run (the tests) and read by one that is not would be a wrong prediction every time.
+    cache = diskcache.path("plan", diskcache.grader_code(), numerics.early_signature().encode())
     probes = diskcache.read(cache)
     if not isinstance(probes, list):
         return cache

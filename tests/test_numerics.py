@@ -38,3 +38,20 @@ def test_a_cpu_without_avx2_is_not_pinned(monkeypatch, tmp_path):
     monkeypatch.setattr(numerics.platform, "machine", lambda: "aarch64")
     assert "x86-64" in numerics.unpinnable()
     assert os.environ.get("OPENBLAS_CORETYPE") in (None, numerics.PINNED["OPENBLAS_CORETYPE"])
+
+
+def test_the_plan_cache_is_keyed_by_the_paths_before_numpy_loads(monkeypatch):
+    """The plan's inputs are numbers numpy computed (backward/long_sequence's differ between the pinned paths and
+    AVX-512's): one file's plan cache, read before numpy loads, is keyed by the variables and the CPU's flags, so
+    that a plan cached by a pinned run is not handed to the child of one that is not (a wrong prediction each
+    time: the child is discarded and another started)."""
+    from grader.judge import diskcache
+
+    if numerics.unpinnable():
+        pytest.skip(numerics.unpinnable())
+    before = numerics.early_signature()
+    assert "flags" not in before and numerics.PINNED["OPENBLAS_CORETYPE"] in before
+    monkeypatch.delenv("OPENBLAS_CORETYPE", raising=False)
+    after = numerics.early_signature()
+    assert after != before
+    assert diskcache.path("plan", b"code", before.encode()) != diskcache.path("plan", b"code", after.encode())

@@ -50,6 +50,18 @@ def pinned() -> bool:
                    name in dispatch_targets())
 
 
+def early_signature() -> str:
+    """What decides the paths, told before numpy loads: the two variables, the machine, and the CPU's flags as
+    /proc/cpuinfo lists them (numpy's dispatch and OpenBLAS's core follow from those)."""
+    said = " ".join(f"{k}={os.environ.get(k, '')}" for k in VARIABLES)
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split(":", 1)[1].strip() for line in f if line.startswith(("flags", "Features"))), "")
+    except OSError:
+        flags = ""
+    return f"{said} {platform.machine()} {flags}"
+
+
 def signature() -> str:
     """What decides the paths of this process: the two variables, and the CPU features numpy found (numpy loaded)."""
     said = " ".join(f"{k}={os.environ.get(k, '')}" for k in VARIABLES)
