@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from grader import grade
-from grader.course import discover, gradebook, printstore, storage, summary, worker
+from grader.course import discover, gradebook, printstore, storage, worker
 from grader.course.config import LmsSettings
 from grader.course.gradebook import INSTRUCTOR_REPORT, REPORT, RESULT
 from grader.grade import GradeConfig
@@ -184,8 +184,6 @@ def _run_pool(todo: list[discover.Entry], packed: str, options: Options, config:
                 attempts[e.student] += 1
                 pending[future] = (e, pool)
             finished, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-            if finished and not progress.count:  # the workers are at work: the summary's template meanwhile
-                html.prepare(summary.TEMPLATE)
             for f in finished:
                 e, owner = pending.pop(f)
                 try:

@@ -80,12 +80,6 @@ def render_template(name: str, **context: Any) -> str:
     return _encodable(_template(name).render(css=_css(), **context))
 
 
-def prepare(name: str) -> None:
-    """Compile (or load) a template ahead of its first page: a batch's parent does the summary's while its workers
-    grade, rather than alone at the end, when the other cores have nothing left to do."""
-    _template(name)
-
-
 @functools.lru_cache(maxsize=None)
 def _template(name: str):
     """A template of templates/, compiled once per process (a batch worker renders hundreds of pages). The cache
