@@ -213,8 +213,8 @@ def test_the_server_holds_nothing_secret(tmp_path, monkeypatch):
         modules = set(re.findall(r"'(grader[.\w]*)'", result.stdout))
         assert modules and modules <= {"grader", "grader.run", "grader.run.child", "grader.run.confine",
                                        "grader.run.forkserver", "grader.run.identity", "grader.run.kernel",
-                                       "grader.run.landlock", "grader.run.launch", "grader.run.memo", "grader.run.numerics",
-                                       "grader.run.plotstub",
+                                       "grader.run.landlock", "grader.run.launch", "grader.run.memo",
+                                       "grader.run.numerics", "grader.run.plotstub",
                                        "grader.run.privileges", "grader.run.probe", "grader.run.sandbox",
                                        "grader.run.scratch", "grader.run.seccomp", "grader.run.series",
                                        "grader.run.wire"}, modules

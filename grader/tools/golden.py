@@ -135,7 +135,8 @@ def main(argv: list[str]) -> int:
                   f"here: {why}", file=sys.stderr)
             return 2
         sys.stdout.flush()
-        os.execve(sys.executable, [sys.executable, "-m", "grader.tools.golden", *argv], {**os.environ, **numerics.PINNED})
+        os.execve(sys.executable, [sys.executable, "-m", "grader.tools.golden", *argv],
+                  {**os.environ, **numerics.PINNED})
     actual = grade_corpus(corpus(), args.jobs)
     if not numerics.pinned():
         print("numpy did not take the pinned paths (NPY_DISABLE_CPU_FEATURES): its bits are not the golden copy's",
