@@ -167,11 +167,9 @@ def _hand_over_early(runner, args: argparse.Namespace) -> str | None:
     if not isinstance(runner, FreshChild) or args.config is not None:
         return None
     from grader.judge import diskcache
-    from grader.run import numerics, sandbox, submission
+    from grader.run import sandbox, submission
 
-    # The probes' inputs are numbers numpy computed: the code paths it took count too (run/numerics.py). A plan
-    # cached by a pinned run (the tests) and read by one that is not would be a wrong prediction every time.
-    cache = diskcache.path("plan", diskcache.grader_code(), numerics.early_signature().encode())
+    cache = plan_cache_path()
     probes = diskcache.read(cache)
     if not isinstance(probes, list):
         return cache
@@ -181,6 +179,16 @@ def _hand_over_early(runner, args: argparse.Namespace) -> str | None:
                                 memory_mb=args.memory_mb or sandbox.Limits.memory_mb)
         runner.hand_over(sandbox.child_plan(source, probes, args.require_isolation), limits)
     return None
+
+
+def plan_cache_path() -> str | None:
+    """Where one file's predicted plan is cached. The probes' inputs are numbers numpy computed, so the code paths
+    it takes count too (run/numerics.py): a plan cached by a pinned run (the tests) and read by one that is not
+    would be a wrong prediction every time."""
+    from grader.judge import diskcache
+    from grader.run import numerics
+
+    return diskcache.path("plan", diskcache.grader_code(), numerics.early_signature().encode())
 
 
 def _is_class(path: str) -> bool:

@@ -267,7 +267,7 @@ def test_the_cli_hands_over_the_plan_it_would_build(tmp_path):
             handed["payload"] = sandbox.payload(plan, limits, "SCRATCH")
 
     args = cli.build_parser().parse_args([REFERENCE])
-    cache = diskcache.path("plan", diskcache.grader_code())
+    cache = cli.plan_cache_path()
     if cache is None:
         pytest.skip("not in a venv: no disk cache")
     diskcache.write(cache, probes)
