@@ -6,14 +6,13 @@ machine and on an AVX2 one passes the same checks (every comparison has a tolera
 16th digit. Where bits must agree across machines (the golden copy of every grade, tests/golden/), both are pinned
 to the x86-64 AVX2+FMA paths, which nearly every x86-64 CPU of the last decade has, by two environment variables
 that each library reads once, as it loads: set before numpy is imported, and handed on to every child
-(launch.child_env). Imported before numpy: the standard library only.
+(launch.child_env). Imported before numpy, and by run/launch.py before the child is started: os and sys only
+(platform and typing would delay every single-file run's child by ~10 ms).
 """
 from __future__ import annotations
 
 import os
-import platform
 import sys
-from typing import MutableMapping
 
 # numpy 2.4 names its AVX-512 dispatch targets X86_V4, AVX512_ICL and AVX512_SPR; older releases AVX512F and
 # AVX512_SKX and the rest. A name this numpy does not know is ignored.
@@ -26,8 +25,8 @@ VARIABLES = tuple(PINNED)
 def unpinnable() -> str | None:
     """Why the paths can't be pinned here (None: they can). Forcing OpenBLAS's Haswell core on a CPU without AVX2
     and FMA would end the process with an illegal instruction."""
-    if sys.platform != "linux" or platform.machine() not in ("x86_64", "AMD64"):
-        return f"the pinned paths are x86-64's (this is {platform.machine()} on {sys.platform})"
+    if sys.platform != "linux" or _machine() not in ("x86_64", "AMD64"):
+        return f"the pinned paths are x86-64's (this is {_machine()} on {sys.platform})"
     try:
         with open("/proc/cpuinfo") as f:
             flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
@@ -37,7 +36,11 @@ def unpinnable() -> str | None:
     return f"this CPU lacks {' and '.join(lacking)}" if lacking else None
 
 
-def pin(environ: MutableMapping[str, str] = os.environ) -> None:
+def _machine() -> str:
+    return os.uname().machine if hasattr(os, "uname") else ""  # platform.machine(), without importing platform
+
+
+def pin(environ: "os._Environ[str] | dict[str, str]" = os.environ) -> None:
     """Set the variables in `environ` (before numpy is imported, for this process). Only where unpinnable() is None."""
     environ.update(PINNED)
 
@@ -59,7 +62,7 @@ def early_signature() -> str:
             flags = next((line.split(":", 1)[1].strip() for line in f if line.startswith(("flags", "Features"))), "")
     except OSError:
         flags = ""
-    return f"{said} {platform.machine()} {flags}"
+    return f"{said} {_machine()} {flags}"
 
 
 def signature() -> str:
