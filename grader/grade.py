@@ -12,8 +12,6 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from grader.diagnose import judging
 from grader.diagnose.judging import DIAGNOSIS_FAILED  # noqa: F401  (grade.DIAGNOSIS_FAILED, as before)
 from grader.judge import reference, results, signature
@@ -272,20 +270,9 @@ def reference_ops(plan: Plan) -> dict[str, list[results.Op]]:
         raw = reference.results_for_plan(plan)
         ops = {p.name: results.decode_results(raw[p.name], p.ops) for p in plan.probes}
         for op in (op for probe_ops in ops.values() for op in probe_ops):
-            _freeze(op.value)
+            results.freeze(op.value)
         _REFERENCE_OPS[key] = ops
     return _REFERENCE_OPS[key]
-
-
-def _freeze(value: Any) -> None:
-    if isinstance(value, np.ndarray):
-        value.flags.writeable = False
-    elif isinstance(value, dict):
-        for v in value.values():
-            _freeze(v)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            _freeze(v)
 
 
 REFUSED = "not graded: isolation is required (--require-isolation) and this machine can't confine submissions fully"

@@ -32,10 +32,10 @@ def test_a_cpu_without_avx2_is_not_pinned(monkeypatch, tmp_path):
     cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse sse2 avx\n")
     real_open = open
     monkeypatch.setattr("builtins.open", lambda p, *a, **k: real_open(cpuinfo if p == "/proc/cpuinfo" else p, *a, **k))
-    monkeypatch.setattr(numerics.platform, "machine", lambda: "x86_64")
+    monkeypatch.setattr(numerics, "_machine", lambda: "x86_64")
     monkeypatch.setattr(numerics.sys, "platform", "linux")
     assert numerics.unpinnable() == "this CPU lacks avx2 and fma"
-    monkeypatch.setattr(numerics.platform, "machine", lambda: "aarch64")
+    monkeypatch.setattr(numerics, "_machine", lambda: "aarch64")
     assert "x86-64" in numerics.unpinnable()
     assert os.environ.get("OPENBLAS_CORETYPE") in (None, numerics.PINNED["OPENBLAS_CORETYPE"])
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from grader import grade
-from grader.course import discover, gradebook, printstore, storage, worker
+from grader.course import discover, gradebook, printstore, storage, summary, worker
 from grader.course.config import LmsSettings
 from grader.course.gradebook import INSTRUCTOR_REPORT, REPORT, RESULT
 from grader.grade import GradeConfig
@@ -215,6 +215,8 @@ def make_pool(jobs: int, config: GradeConfig, fork_server: bool, packed: str | N
     for stream in (sys.stdout, sys.stderr):  # a forked worker must not write our unflushed text a second time
         with contextlib.suppress(Exception):
             stream.flush()
+    if pool_start_method() == "fork":  # forked workers inherit the pages' templates; this process renders one too
+        html.preload("report.html.j2", summary.TEMPLATE)
     return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(pool_start_method()),
                                initializer=worker.init, initargs=(packed or _packed(config), fork_server))
 

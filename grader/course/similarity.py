@@ -171,7 +171,7 @@ class _Index:
 
     def _own(self, kept: np.ndarray) -> np.ndarray:
         """A subject's uncommon hashes, cut to 32 bits, sorted and unique."""
-        return np.unique((kept[~_held(kept, self.shared)] >> 16).astype(np.uint32))
+        return _unique((kept[~_held(kept, self.shared)] >> 16).astype(np.uint32))
 
     def _holders(self, hashes: np.ndarray, cap: int | None) -> np.ndarray:
         lo = np.searchsorted(self.hashes, hashes, "left")
@@ -233,7 +233,17 @@ class _Prepared:
 def _prepare(p: Print, common: frozenset[int]) -> _Prepared:
     kgrams = np.asarray(p.kgrams, dtype=np.int64)
     uncommon = ~_held(kgrams, _array(common))
-    return _Prepared(p, kgrams, uncommon, ~_spread(~uncommon, len(p.starts)), np.unique(kgrams[uncommon]))
+    return _Prepared(p, kgrams, uncommon, ~_spread(~uncommon, len(p.starts)), _unique(kgrams[uncommon]))
+
+
+def _unique(values: np.ndarray) -> np.ndarray:
+    """np.unique(values) for a 1-D integer array (sorted, distinct), without the check for a masked array that
+    imports numpy.ma on np.unique's first call: ~12 ms in every batch worker (printstore.store) and in the
+    similarity pass, for nothing."""
+    ordered = np.sort(values)
+    keep = np.ones(len(ordered), dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
 
 
 def score(a: Print, b: Print, common: frozenset[int]) -> Score:

@@ -115,7 +115,8 @@ def _check_forward(ctx: Context, spec: CheckSpec):
     for k in range(n_forward):
         t = len(p.meta["xs"][k])
         got = outputs_of(ctx, mine[2 + k].value["value"], p.meta["sizes"], t)
-        want = ref_outputs(ref[2 + k].value["value"], p.meta["sizes"], t)
+        want = ctx.reference_memo(("outputs", spec.probe, 2 + k),
+                                  lambda: ref_outputs(ref[2 + k].value["value"], p.meta["sizes"], t))
         label = "outputs" if n_forward == 1 else f"outputs of call {k + 1}"
         comparisons.append(compare.compare_arrays(name=label, expected=want, actual=got,
                                                   rtol=ctx.plan.tolerances.forward_rtol,
@@ -192,9 +193,9 @@ def _update_comparisons(ctx: Context, spec: CheckSpec, set_i: int, after_i: int,
                                                                    "after the weights were set"))
     after = ctx.memo(("mine", spec.probe, after_i), lambda: _params(mine[after_i].value, sizes,
                                                                     f"after {p.ops[after_i]['op']}()"))
-    ref_before = ctx.memo(("ref", spec.probe, set_i), lambda: _params(ref[set_i].value, sizes, ""))
-    ref_after = ctx.memo(("ref", spec.probe, after_i), lambda: _params(ref[after_i].value, sizes, ""))
-    injected = ctx.memo(("injected", spec.probe), lambda: {n: np.asarray(v, dtype=float).reshape(
+    ref_before = ctx.reference_memo(("params", spec.probe, set_i), lambda: _params(ref[set_i].value, sizes, ""))
+    ref_after = ctx.reference_memo(("params", spec.probe, after_i), lambda: _params(ref[after_i].value, sizes, ""))
+    injected = ctx.reference_memo(("injected", spec.probe), lambda: {n: np.asarray(v, dtype=float).reshape(
         param_shapes(sizes)[n]) for n, v in p.meta["params"].items()})
     _check_read_back(spec.params, injected, before)
     dtypes = _injected_dtypes(mine[set_i].value)
@@ -281,7 +282,12 @@ def _losses(ctx: Context, outputs: list[Any], p: Probe) -> list[float] | None:
 def _training_curves(ctx: Context, spec: CheckSpec, mine: list[Op], ref: list[Op], i: int) -> None:
     p = ctx.plan.probe(spec.probe)
     ctx.analysis["training"][spec.probe] = {"learner": _losses(ctx, mine[i].value["outputs"], p),
-                                            "reference": _losses(ctx, ref[i].value["outputs"], p)}
+                                            "reference": _reference_losses(ctx, ref, i, p)}
+
+
+def _reference_losses(ctx: Context, ref: list[Op], i: int, p: Probe) -> list[float] | None:
+    losses = ctx.reference_memo(("losses", p.name, i), lambda: _losses(ctx, ref[i].value["outputs"], p))
+    return None if losses is None else list(losses)  # a list of its own: the analysis holds it
 
 
 def _check_training(ctx: Context, spec: CheckSpec):
@@ -296,7 +302,8 @@ def _check_training(ctx: Context, spec: CheckSpec):
     _training_curves(ctx, spec, mine, ref, 2)
     t = len(p.meta["x"])
     got = outputs_of(ctx, mine[2].value["outputs"][-1], p.meta["sizes"], t)
-    want = ref_outputs(ref[2].value["outputs"][-1], p.meta["sizes"], t)
+    want = ctx.reference_memo(("outputs", spec.probe, 2, "last"),
+                              lambda: ref_outputs(ref[2].value["outputs"][-1], p.meta["sizes"], t))
     c = compare.compare_arrays(name=f"outputs in epoch {epochs}", expected=want, actual=got,
                                rtol=ctx.plan.tolerances.forward_rtol, atol=1e-9)
     return result_of([c], f"the outputs of epoch {epochs} match the reference's")

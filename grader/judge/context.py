@@ -10,8 +10,9 @@ import numpy as np
 
 from grader.judge import compare, conventions
 from grader.judge.plan import PARAMS, Plan, Probe
-from grader.judge.results import Op
+from grader.judge.results import Op, freeze
 from grader.result import Status
+from grader.run import memo
 from grader.run.wire import Opaque
 
 
@@ -37,6 +38,19 @@ class Context:
         if key not in self._memo:
             self._memo[key] = read()
         return self._memo[key]
+
+    def reference_memo(self, key: tuple, read: Callable[[], Any]) -> Any:
+        """memo for what depends on the reference's ops (and the plan) alone, kept across evaluations: every
+        submission of a batch is judged against the same reference dict (grade.reference_ops), so its parameters,
+        outputs and losses are read once per process, not once per submission (~2 ms of a worker's each). The
+        arrays kept are made read-only: every later evaluation shares them."""
+        entry = _REFERENCE_MEMO.get(id(self.reference))
+        if entry is None or entry[0] is not self.reference:  # one reference per plan: a process rarely has two
+            entry = memo.remember(_REFERENCE_MEMO, id(self.reference), (self.reference, {}), 8)
+        kept = entry[1]
+        if key not in kept:
+            kept[key] = freeze(read())
+        return kept[key]
 
     def ops(self, probe: str, upto: int) -> tuple[Probe, list[Op], list[Op]]:
         """The learner's and reference's first `upto` ops of a probe, ending the check if one didn't succeed."""
@@ -113,6 +127,11 @@ def outputs_of(ctx: Context, value: Any, sizes: tuple[int, int, int], t: int) ->
     if got.array is None:
         raise Verdict(Status.FAIL, got.problem)
     return got.array
+
+
+# Context.reference_memo's store: {id(reference): (reference, {key: value})}, the entry holding its reference so
+# that the id can't be reused by another dict while the entry lives.
+_REFERENCE_MEMO: dict[int, tuple[dict, dict[tuple, Any]]] = {}
 
 
 def ref_outputs(value: Any, sizes: tuple[int, int, int], t: int) -> np.ndarray:

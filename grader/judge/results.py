@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from grader.judge.plan import PARAMS
 from grader.run.probe import RESULT_FIELDS
 from grader.run.series import decode_series
@@ -82,3 +84,18 @@ def _decode_fields(d: Any, op: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = v
     return out
+
+
+def freeze(value: Any) -> Any:
+    """Make every array in `value` (an array, or dicts, lists and tuples of them) read-only: for what the grader
+    keeps and shares across submissions (the reference's ops and what is read from them), which none may change.
+    Returns `value`."""
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    elif isinstance(value, dict):
+        for v in value.values():
+            freeze(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            freeze(v)
+    return value

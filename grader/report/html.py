@@ -65,6 +65,16 @@ def from_dict(d: dict[str, Any], *, learner_view: bool = True) -> str:
     return render_template("report.html.j2", r=data, v=_view(data))
 
 
+def preload(*names: str) -> None:
+    """Load these templates now (jinja2, the report's own modules and the compiled code with them): a batch
+    forks its workers after this, and each would otherwise pay the ~30 ms on its first page."""
+    from grader.report import charts, codeview, groups  # noqa: F401  what _view imports on a page's first render
+
+    for name in names:
+        _template(name)
+    _css()
+
+
 def _encodable(text: str) -> str:
     # A lone surrogate (JSON from the child may carry "\ud800") can't be written as UTF-8: show U+FFFD instead.
     # Encoding tells whether there is one at a sixth of the regex's cost, and a page rarely has one.
