@@ -122,7 +122,11 @@ def run(source: str, options: Options, config: GradeConfig, key: str, *, stream:
         progress = Progress(len(todo), stream)
         progress.note(f"{len(entries)} submissions in {source}{shard}: {len(entries) - len(todo)} already graded "
                       f"and unchanged, {len(todo)} to grade with {jobs} job{'s' if jobs != 1 else ''}")
-        interrupted = not _grade_all(todo, options, config, key, jobs, progress)
+        stop = printstore.in_background(options.out, [e.path for e in todo if e.path], pool_start_method())
+        try:
+            interrupted = not _grade_all(todo, options, config, key, jobs, progress)
+        finally:
+            stop()
         if not interrupted:  # while the files are at hand (a zip's are gone after this block)
             printstore.store_all(options.out, [e.path for e in entries if e.path])
             for missing in printstore.missing_common():
@@ -273,8 +277,6 @@ def grade_entry(entry: discover.Entry, config: GradeConfig, key: str, options: O
         result = grade.fault_result(entry.shown, ErrorInfo("bad_file", entry.problem), config)
     else:
         result = grade.grade_path(entry.path, config, runner=worker_runner())
-        with contextlib.suppress(Exception):  # the similarity pass fingerprints the file itself if this fails
-            printstore.store(options.out, entry.path)
     try:
         return write_outputs(entry, result, config, key, options)
     except Exception:  # a grader bug while rendering: the result says so, and the batch goes on

@@ -2,7 +2,7 @@
 
 Run by every batch after grading, and by `merge` over all shards. For each student it takes the stored result
 (OUTDIR/<student>/result.json: the file's sha256, the score, the behaviour digests) and the file's fingerprints
-(printstore.py: OUTDIR/_integrity/<sha256>.json, written by the grading worker), adds the files of `--known DIR`,
+(printstore.py: OUTDIR/_integrity/<sha256>.json, written while the class is graded), adds the files of `--known DIR`,
 and hands them to similarity.find. It writes OUTDIR/integrity.csv and returns what grades.csv (the `flags`
 column) and summary.html (clusters, side-by-side views: sidebyside.py) show.
 

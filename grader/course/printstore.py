@@ -1,10 +1,12 @@
 """The store of fingerprints: OUTDIR/_integrity/<sha256>.json, one file's fingerprints named by its content.
 
-A grading worker stores each submission's fingerprints right after grading it; the similarity pass reads them
-back. Named by content, a record never goes stale and two shards never disagree about one, and a rerun after one
-file changed fingerprints that file only. A record is two JSON lines: a header with what the pass needs of
-every submission (the winnowed hashes, the `identical` digest, the count of its own tokens), read alone; then the
-body (the text, the lines of the tokens, every k-gram) for the pairs compared in full.
+While a class is graded, a process of the lowest CPU priority stores each submission's fingerprints
+(`in_background`: it takes only what the grading leaves idle), and the batch stores whatever it had not reached
+afterwards (`store_all`); the similarity pass reads them back. Named by content, a record never goes stale and two
+shards never disagree about one, and a rerun after one file changed fingerprints that file only. A record is two
+JSON lines: a header with what the pass needs of every submission (the winnowed hashes, the `identical` digest, the
+count of its own tokens), read alone; then the body (the text, the lines of the tokens, every k-gram) for the pairs
+compared in full.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import json
 import os
 import shutil
 from dataclasses import dataclass
+from typing import Callable
 
 from grader import ROOT
 from grader.course import storage
@@ -96,6 +99,42 @@ def store(out: str, path: str) -> str | None:
     storage.write_text(path_of(out, source.sha256), json.dumps(header, separators=(",", ":")) + "\n" +
                        json.dumps(body, separators=(",", ":")) + "\n", private=True, durable=False)
     return source.sha256
+
+
+def in_background(out: str, paths: list[str], start_method: str) -> Callable[[], None]:
+    """Start storing the fingerprints of `paths` in a process of its own at the lowest CPU priority (nice 19: it
+    yields to the workers and to learner code), so that tokenizing, which costs a file a few ms, uses the cores'
+    idle moments rather than the workers' time. Returns what stops it (after the file in hand) and waits for it;
+    store_all then does what it left. `start_method`: the batch's pool_start_method, "fork" where this process can
+    be forked safely (one thread, Linux); elsewhere nothing starts, and store_all does it all."""
+    import multiprocessing
+
+    if not paths or start_method != "fork":
+        return lambda: None
+    context = multiprocessing.get_context("fork")
+    stop = context.Event()
+    process = context.Process(target=_store_until, args=(out, paths, stop), name="fingerprints", daemon=True)
+    process.start()
+
+    def finish() -> None:
+        stop.set()
+        process.join()
+
+    return finish
+
+
+def _store_until(out: str, paths: list[str], stop) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's to handle; it stops this
+    os.nice(19)
+    for path in paths:
+        if stop.is_set():
+            return
+        try:
+            store(out, path)
+        except Exception:  # store_all tries it again, in the batch's own process, where a failure is seen
+            pass
 
 
 def store_all(out: str, paths: list[str]) -> None:
