@@ -220,7 +220,7 @@ def make_pool(jobs: int, config: GradeConfig, fork_server: bool, packed: str | N
         with contextlib.suppress(Exception):
             stream.flush()
     if pool_start_method() == "fork":  # forked workers inherit the pages' templates; this process renders one too
-        html.preload("report.html.j2", summary.TEMPLATE)
+        worker.preload("report.html.j2", summary.TEMPLATE)
     return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(pool_start_method()),
                                initializer=worker.init, initargs=(packed or _packed(config), fork_server))
 

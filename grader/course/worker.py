@@ -61,3 +61,14 @@ def config() -> Any:
 
 def server() -> forkserver.ForkServer | None:
     return _Worker.server
+
+
+def preload(*templates: str) -> None:
+    """Load, in the batch's process before it forks the pool, what every worker would otherwise load on its first
+    submission (tens of ms each): the diagnosis modules (judging loads them on first use) and jinja2 with the
+    pages' compiled `templates`."""
+    from grader.diagnose import judging
+    from grader.report import html
+
+    judging.preload()
+    html.preload(*templates)

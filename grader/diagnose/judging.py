@@ -8,7 +8,6 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from grader.diagnose import explain
 from grader.judge import checks
 from grader.judge.arriving import Arriving
 from grader.judge.checks import Evaluation
@@ -29,6 +28,7 @@ def judge(plan: Plan, learner: dict[str, list[Op]], hidden: dict[str, list[Op]],
     cases alone (`learner`), so that none can tell anything of a hidden one; a grader bug in it must not cost the
     learner the grade itself, and becomes a note. `ahead`: the checks' and the analysis's JSON made in between
     (contract.prepare), while a child still at work runs the probes that only the diagnosis reads."""
+    explain = _explain()
     evaluation = checks.evaluate(plan, {**learner, **hidden} if hidden else learner, reference)
     if ahead:
         contract.prepare(evaluation.checks, evaluation.analysis)
@@ -37,6 +37,19 @@ def judge(plan: Plan, learner: dict[str, list[Op]], hidden: dict[str, list[Op]],
     except Exception:
         diagnoses, notes = [], [DIAGNOSIS_FAILED]
     return evaluation, diagnoses, notes
+
+
+def _explain():
+    """The diagnosis, whose modules load on the first judgement (~15 ms): one file's grader loads them in its
+    judging thread while its child runs, rather than before it starts reading the child; a batch, before it forks
+    its workers (preload)."""
+    from grader.diagnose import explain
+
+    return explain
+
+
+def preload() -> None:
+    _explain()
 
 
 class Ahead:
@@ -93,6 +106,7 @@ class EarlyJudge(Ahead):
         self._thread.start()
 
     def _run(self) -> None:
+        _explain()  # while the child is still at work: the grader's modules need not wait for it
         try:
             self._judged = judge(self._plan, self.arriving, {}, self._reference, ahead=True)
         except BaseException:  # Abandoned, or a grader bug, which judging again raises where it is reported

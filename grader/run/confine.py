@@ -96,8 +96,6 @@ def early() -> dict[str, Any]:
     if select.select([alive_r], [], [], 0)[0]:
         os._exit(1)
     os.close(alive_r)
-    # Learner code yields the CPU to the grader and the supervisor: a fork bomb can't starve the code that ends it.
-    os.nice(10)
     if in_pid_ns and "mount" in active:
         _private_proc(libc, report)
     return report
@@ -231,6 +229,9 @@ def apply(limits: dict[str, Any], early_report: dict[str, Any], *, keep_fd: int,
     """Resource limits, fds, Landlock, capabilities, seccomp, in that order (each later step would forbid what an
     earlier one does). `keep_fd`: the results channel. `protect`: paths that must stay unreadable (the grader,
     the reference); a system directory that contains one of them is not opened up. Returns the full report."""
+    # Learner code yields the CPU to the grader and the supervisor: a fork bomb can't starve the code that ends it.
+    # Only now, not in early(): the child's own start-up (numpy) runs beside the grader's as an equal.
+    os.nice(10)
     report = dict(early_report)
     missing = report["missing"] = list(early_report.get("missing", []))
     user = identity.sandbox_user()
