@@ -20,6 +20,7 @@ from test_export import assert_gradescope_valid, junit_counts
 
 from grader.course import batch, discover, gradebook
 from grader.course import config as settings
+from grader.run import confine
 
 pytestmark = pytest.mark.slow
 
@@ -623,10 +624,10 @@ def test_a_joined_thread_still_exiting_in_the_kernel_does_not_make_the_pool_spaw
     """join() returns before the kernel's thread has gone, so /proc may count it a moment longer: while Python
     knows of no other thread, the count is awaited; a thread that is still running makes it spawn at once."""
     counts = iter([2, 2, 2])
-    monkeypatch.setattr(batch.confine, "thread_count", lambda: next(counts, 1))
+    monkeypatch.setattr(confine, "thread_count", lambda: next(counts, 1))
     assert batch.pool_start_method() == "fork"
     assert next(counts, "used") == "used"  # it asked until the count fell
-    monkeypatch.setattr(batch.confine, "thread_count", lambda: 2)
+    monkeypatch.setattr(confine, "thread_count", lambda: 2)
     assert batch.pool_start_method() == "spawn"  # a count that stays up is not waited for forever
     import threading
     import time

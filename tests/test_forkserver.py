@@ -129,6 +129,41 @@ def test_a_server_that_dies_mid_run_is_replaced_and_the_submission_graded_again(
     assert not _alive(first)
 
 
+def test_a_zygotes_sub_servers_grade_as_a_server_does_and_outlive_it_as_servers_of_their_own(tmp_path):
+    """A batch's workers get their servers from its zygote: a sub-server is a fork of it (not of the worker that
+    asked), grades as any server does, and ends when its worker's socket closes; when the zygote dies, its
+    sub-servers die with it, and a worker then starts a server of its own and grades the submission again."""
+    import socket
+
+    zygote = forkserver.ForkServer()
+    shared = zygote.fileno()
+    subs = [forkserver.ForkServer(socket.socket(fileno=os.dup(shared))) for _ in range(2)]
+    try:
+        fresh = _comparable(grade.grade_path(REFERENCE, GradeConfig()))
+        for sub in subs:
+            assert _comparable(grade.grade_path(REFERENCE, GradeConfig(), runner=sub)) == fresh
+        zygote_pid = zygote.pid
+        for sub in subs:
+            with open(f"/proc/{sub.pid}/stat") as f:
+                assert int(f.read().rsplit(")", 1)[1].split()[1]) == zygote_pid  # its parent: the zygote
+        first, second = subs[0].pid, subs[1].pid
+        subs[1].close()
+        time.sleep(0.2)
+        assert not _alive(second) and _alive(first)  # a sub-server ends with its worker's end
+        os.kill(zygote_pid, signal.SIGKILL)
+        time.sleep(0.2)
+        assert not _alive(first), "a sub-server outlived its zygote"
+        result = grade.grade_path(REFERENCE, GradeConfig(), runner=subs[0])
+        assert (result.status, result.score) == ("graded", 100)
+        assert subs[0].restarts == 1 and subs[0].pid not in (first, zygote_pid)
+        with open(f"/proc/{subs[0].pid}/stat") as f:
+            assert int(f.read().rsplit(")", 1)[1].split()[1]) == os.getpid()  # a server of its own now
+    finally:
+        for sub in subs:
+            sub.close()
+        zygote.close()
+
+
 def _alive(pid: int) -> bool:
     """Running (a zombie is dead: whoever inherited it reaps it in its own time)."""
     try:

@@ -9,8 +9,9 @@ own worker process included, becomes a result that says so; the batch goes on.
 
 Grades don't depend on --jobs: every submission is graded the same way, its code in a confined child of its own
 (whose global state, numpy's random generator included, no other submission shares), and the gradebook is written
-from the stored results in student order. Each worker forks those children from a fork server of its own
-(run/forkserver.py: numpy imported once, nothing secret held), and the reference runs once, in the parent.
+from the stored results in student order. Each worker forks those children from a fork server of its own, a fork
+of the batch's zygote (run/forkserver.py: numpy imported once per class, nothing secret held), and the reference
+runs once, in the parent.
 """
 from __future__ import annotations
 
@@ -35,12 +36,13 @@ from grader import grade
 from grader.course import discover, gradebook, printstore, storage, summary, worker
 from grader.course.config import LmsSettings
 from grader.course.gradebook import INSTRUCTOR_REPORT, REPORT, RESULT
+from grader.course.worker import pool_start_method
 from grader.grade import GradeConfig
 from grader.judge import reference
 from grader.report import contract, exports, html
 from grader.report.tty import visible
 from grader.result import ErrorInfo, GradeResult
-from grader.run import confine, files, sandbox
+from grader.run import files, sandbox
 from grader.run.submission import MAX_BYTES
 
 GRADESCOPE_RESULTS = "results.json"
@@ -112,6 +114,11 @@ def run(source: str, options: Options, config: GradeConfig, key: str, *, stream:
     """Grade the class in `source` (a folder or .zip) into options.out. `key` is settings.fingerprint(config).
     Raises discover.LayoutError when `source` can't be read. Returns what happened; Ctrl-C ends it early (after
     the submissions in progress are written) with `interrupted` set and no gradebook."""
+    with worker.zygote(options.fork_server) as zygote:
+        return _run(source, options, config, key, stream, zygote)
+
+
+def _run(source: str, options: Options, config: GradeConfig, key: str, stream: TextIO, zygote) -> Outcome:
     jobs = options.jobs or default_jobs()
     options = dataclasses.replace(options, class_name=os.path.basename(os.path.normpath(source)))
     with discover.opened(source) as found:
@@ -123,8 +130,9 @@ def run(source: str, options: Options, config: GradeConfig, key: str, *, stream:
         progress.note(f"{len(entries)} submissions in {source}{shard}: {len(entries) - len(todo)} already graded "
                       f"and unchanged, {len(todo)} to grade with {jobs} job{'s' if jobs != 1 else ''}")
         stop = printstore.in_background(options.out, [e.path for e in todo if e.path], pool_start_method())
-        try:
-            interrupted = not _grade_all(todo, options, config, key, jobs, progress)
+        try:  # the zygote starts here, and boots while the settings are packed and the pool forks
+            interrupted = not _grade_all(todo, options, config, key, jobs, progress,
+                                         zygote.fileno() if zygote is not None and todo else None)
         finally:
             stop()
         if not interrupted:  # while the files are at hand (a zip's are gone after this block)
@@ -150,22 +158,22 @@ def run(source: str, options: Options, config: GradeConfig, key: str, *, stream:
 
 
 def _grade_all(todo: list[discover.Entry], options: Options, config: GradeConfig, key: str, jobs: int,
-               progress: Progress) -> bool:
+               progress: Progress, zygote: int | None = None) -> bool:
     """Grade `todo` with `jobs` worker processes, at most 2 × jobs submissions queued at once (memory stays
     flat). A worker that dies breaks its pool: the submissions in flight there are retried once in a fresh pool,
     then recorded as internal errors. Returns False when interrupted by Ctrl-C."""
     if not todo:
         return True
     with pack_settings(config) as packed:
-        return _run_pool(todo, packed, options, config, key, jobs, progress)
+        return _run_pool(todo, packed, options, config, key, jobs, progress, zygote)
 
 
 def _run_pool(todo: list[discover.Entry], packed: str, options: Options, config: GradeConfig, key: str, jobs: int,
-              progress: Progress) -> bool:
+              progress: Progress, zygote: int | None) -> bool:
     queue = collections.deque(todo)
     attempts: dict[str, int] = collections.Counter()
     pending: dict[Future, tuple[discover.Entry, ProcessPoolExecutor]] = {}
-    pool = make_pool(jobs, config, options.fork_server, packed)
+    pool = make_pool(jobs, config, options.fork_server, packed, zygote)
 
     def renew(broken: ProcessPoolExecutor) -> None:
         """A worker died and broke `broken`: the submissions it held are retried in a fresh pool (said once)."""
@@ -173,7 +181,7 @@ def _run_pool(todo: list[discover.Entry], packed: str, options: Options, config:
         if broken is pool:
             progress.note("a grading process died; the submissions it held are graded again")
             pool.shutdown(wait=False, cancel_futures=True)
-            pool = make_pool(jobs, config, options.fork_server, packed)
+            pool = make_pool(jobs, config, options.fork_server, packed, zygote)
 
     try:
         while queue or pending:
@@ -212,28 +220,20 @@ def _run_pool(todo: list[discover.Entry], packed: str, options: Options, config:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def make_pool(jobs: int, config: GradeConfig, fork_server: bool, packed: str | None = None) -> ProcessPoolExecutor:
-    """`jobs` worker processes, each with its own fork server (or fresh children), all given the settings and the
-    reference's results, computed here once for the run (cached in this process) and pickled once for them all
-    (worker.py), or read from `packed`, a file of pack_settings. Tasks call worker_runner() and worker.config()."""
+def make_pool(jobs: int, config: GradeConfig, fork_server: bool, packed: str | None = None,
+              zygote: int | None = None) -> ProcessPoolExecutor:
+    """`jobs` workers, each with its own fork server (a fork of the `zygote` when they are forked) or fresh children,
+    given the settings and the reference's results, computed here once (cached in this process) and pickled once
+    for them all (worker.py), or read from `packed`, a file of pack_settings. Tasks call worker_runner()."""
     for stream in (sys.stdout, sys.stderr):  # a forked worker must not write our unflushed text a second time
         with contextlib.suppress(Exception):
             stream.flush()
-    if pool_start_method() == "fork":  # forked workers inherit the pages' templates; this process renders one too
+    forked = pool_start_method() == "fork"
+    if forked:  # forked workers inherit the pages' templates; this process renders one too
         worker.preload("report.html.j2", summary.TEMPLATE)
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(pool_start_method()),
-                               initializer=worker.init, initargs=(packed or _packed(config), fork_server))
-
-
-def pool_start_method() -> str:
-    """How pool workers start: as forks of this process while it has one thread (Linux; the pool forks them all
-    before it starts a thread of its own), which costs them nothing of numpy's and the grader's imports (a
-    worker holds what this process holds: the settings and the reference's results, nothing a learner's code
-    can reach, since that only ever runs in a fork server's child, a fresh interpreter); else, as fresh
-    interpreters (spawn), since a fork of a process with threads may inherit a lock that one of them held."""
-    if sys.platform != "linux" or not os.path.exists("/proc/self/status"):
-        return "spawn"
-    return "fork" if confine.single_threaded() else "spawn"
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork" if forked else "spawn"),
+                               initializer=worker.init,
+                               initargs=(packed or _packed(config), fork_server, zygote if forked else None))
 
 
 def _packed(config: GradeConfig) -> bytes:

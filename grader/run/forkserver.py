@@ -11,15 +11,23 @@ configuration, and no submission either: the plan (the learner's code among it) 
 the child through a pipe the child reads after the fork; the server only passes pipes along.
 
 The protocol, one JSON message per packet on a SOCK_SEQPACKET socketpair:
-    server → grader   {"ready": pid, "threads": n}                     once, numpy imported
+    server → grader   {"ready": pid, "threads": n} + fd [pidfd]        once, numpy imported (no fd where pidfds
+                      are missing: a sub-server's grader is not its parent, and watches it through it)
     grader → server   {"run": 1}            + fds [plan, stdout, stderr, results]   the child's ends of its pipes
     server → grader   {"started": pid}      + fd [pidfd]                (no fd where pidfds are missing)
     server → grader   {"exited": pid, "returncode": rc, "peak_kib": k, "cpu_s": c}  rc as subprocess reports
                       it; k the peak resident memory of its children so far, c their CPU time so far
+    grader → server   {"serve": 1}          + fd [socket]               fork a sub-server for that socket
 When the grader's end closes, the server kills its children and exits; children die with their server.
+
+A batch starts one server, the *zygote*, and each of its workers asks it for a sub-server of its own (`serve`):
+a fork of the zygote, which serves that worker's socket as any server does (its first message is "ready"), so
+that the class boots numpy once and its workers' servers are ready as soon as they ask. A sub-server holds what
+the zygote holds, which is what any server holds; it dies with the zygote, and ends when its worker's end closes.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -51,20 +59,34 @@ def serve() -> None:
     sock = socket.socket(fileno=int(sys.argv[1]))
     from grader.run import child, confine, landlock, probe  # noqa: F401  numpy and the child's modules, once
     landlock.readable_paths()  # and Landlock's list of readable paths, inherited by every child
+    _serve(sock)
+
+
+def _serve(sock: socket.socket) -> None:
+    """Serve `sock` until its other end closes, then kill every child and exit. Never returns."""
+    from grader.run import confine
 
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     children: set[int] = set()
+    servers: set[int] = set()  # sub-servers: each answers its own grader, so none is reported here
     try:
         # More than one thread (a BLAS that ignored its thread count) would make the children's unshare fail.
-        _send(sock, {"ready": os.getpid(), "threads": confine.thread_count()})
+        own = _pidfd(os.getpid())
+        _send(sock, {"ready": os.getpid(), "threads": confine.thread_count()}, [own] if own is not None else [])
+        if own is not None:
+            os.close(own)
         while True:
             readable, _, _ = select.select([sock, wake_r], [], [])
             if wake_r in readable:
                 os.read(wake_r, 4096)
-                for pid, code in _reap(children):
+                for pid, code in _reap(children | servers):
+                    if pid in servers:
+                        servers.discard(pid)
+                        continue
+                    children.discard(pid)
                     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
                     _send(sock, {"exited": pid, "returncode": code, "peak_kib": usage.ru_maxrss,
                                  "cpu_s": usage.ru_utime + usage.ru_stime})
@@ -72,6 +94,12 @@ def serve() -> None:
                 data, fds, _, _ = socket.recv_fds(sock, 65536, 4)
                 if not data:
                     break  # the grader is gone
+                if data == _SERVE and len(fds) == 1:
+                    try:
+                        servers.add(_fork_server(fds[0], sock, (wake_r, wake_w)))
+                    finally:
+                        os.close(fds[0])
+                    continue
                 try:
                     pid = _fork(fds, sock)
                 finally:
@@ -85,11 +113,39 @@ def serve() -> None:
     except (BrokenPipeError, ConnectionResetError):
         pass
     finally:
-        for pid in children:
+        for pid in children | servers:
             _kill_tree(pid)
-        for _ in _reap(children, block=True):
+        for _ in _reap(children | servers, block=True):
             pass
         os._exit(0)
+
+
+_SERVE = b'{"serve": 1}'
+
+
+def _fork_server(fd: int, sock: socket.socket, wake: tuple[int, int]) -> int:
+    """Fork a sub-server for the socket `fd`; in it, leave this server's socket, signal pipe and children behind and
+    serve that one."""
+    server = os.getpid()
+    pid = os.fork()
+    if pid:
+        return pid
+    try:
+        from grader.run import kernel
+
+        # It dies with the zygote (whose death ends the batch's servers), and its children with it.
+        kernel.prctl(kernel.libc(), kernel.PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != server:
+            os._exit(1)
+        signal.set_wakeup_fd(-1)
+        sock.close()
+        for end in wake:
+            os.close(end)
+        _serve(socket.socket(fileno=fd))
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        os._exit(1)
 
 
 def _send(sock: socket.socket, msg: dict[str, Any], fds: list[int] = ()) -> None:
@@ -173,10 +229,15 @@ class ForkServer:
     worker owns one. A server that dies is restarted and the submission run again; one that can't serve (it has
     threads) leaves its work to fresh children. `close` stops it."""
 
-    def __init__(self) -> None:
+    def __init__(self, zygote: socket.socket | None = None) -> None:
         self._proc: subprocess.Popen | None = None
         self._sock: socket.socket | None = None
         self._ready = False
+        # A batch's zygote (the module's docstring): this server is then a fork of it, asked for with `serve`, and
+        # this process is not its parent; without one, or once it is gone, a fresh interpreter of its own.
+        self._zygote = zygote
+        self._pid: int | None = None
+        self._pidfd: int | None = None  # the running server's, from its "ready" (none on kernels before 5.3)
         self.restarts = 0
         self.unusable: str | None = None  # why this falls back to fresh children
         self.child_peak_kib = 0  # the largest child's peak resident memory, as its server saw it
@@ -184,7 +245,7 @@ class ForkServer:
 
     @property
     def pid(self) -> int | None:
-        return self._proc.pid if self._proc else None
+        return self._proc.pid if self._proc else self._pid
 
     def server_peak_kib(self) -> int:
         """The running server's own peak resident memory (0 when unknown)."""
@@ -196,10 +257,17 @@ class ForkServer:
 
     def start(self) -> None:
         """Start the server (if it isn't running); it gets ready in the background."""
-        if self._proc is not None:
+        if self._sock is not None:
             return
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
+            if self._zygote is not None:
+                try:
+                    socket.send_fds(self._zygote, [_SERVE], [theirs.fileno()])
+                    self._sock, self._ready = ours, False
+                    return
+                except OSError:  # the zygote is gone: a server of our own from now on
+                    self._zygote = None
             self._proc = subprocess.Popen(
                 [sys.executable, "-s", "-P", "-B", "-X", "utf8", "-c", _BOOT.format(root=ROOT),
                  str(theirs.fileno())], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -227,7 +295,17 @@ class ForkServer:
             except subprocess.TimeoutExpired:
                 self._proc.kill()
                 self._proc.wait()
-        self._proc, self._sock, self._ready = None, None, False
+        elif self._pidfd is not None and not select.select([self._pidfd], [], [], 2.0)[0]:
+            with contextlib.suppress(OSError):  # a sub-server: its zygote reaps it
+                signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
+        if self._pidfd is not None:
+            os.close(self._pidfd)
+        self._proc, self._sock, self._ready, self._pid, self._pidfd = None, None, False, None, None
+
+    def fileno(self) -> int:
+        """The grader's end of the server's socket, which forked workers inherit (a zygote's)."""
+        self.start()
+        return self._sock.fileno()
 
     def _fork_child(self, plan: dict[str, Any], limits: sandbox.Limits) -> sandbox.ChildRun:
         """Have the server fork a child for `plan`, and hand the plan over. ServerLost if it can't."""
@@ -253,9 +331,13 @@ class ForkServer:
         return sandbox.ChildRun(proc, pipes, plan, limits, start, on_end=proc.close)
 
     def _wait_ready(self) -> None:
-        msg, _ = self._answer(READY_TIMEOUT_S)
+        msg, fds = self._answer(READY_TIMEOUT_S)
+        for extra in fds[1:]:
+            os.close(extra)
+        self._pidfd = fds[0] if fds else None
         if not isinstance(msg.get("ready"), int):
             raise ServerLost
+        self._pid = msg["ready"]
         if msg.get("threads") != 1:
             self.unusable = f"the fork server has {msg.get('threads')} threads after importing numpy"
             raise ServerLost
