@@ -252,7 +252,7 @@ def test_the_server_holds_nothing_secret(tmp_path, monkeypatch):
                                        "grader.run.numerics", "grader.run.plotstub",
                                        "grader.run.privileges", "grader.run.probe", "grader.run.sandbox",
                                        "grader.run.scratch", "grader.run.seccomp", "grader.run.series",
-                                       "grader.run.wire"}, modules
+                                       "grader.run.serving", "grader.run.wire"}, modules
         with open(f"/proc/{s.pid}/maps") as f:
             assert "solution" not in f.read()
         with open(f"/proc/{s.pid}/environ", "rb") as f:

@@ -30,18 +30,17 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import resource
 import select
 import signal
 import socket
 import subprocess
 import sys
 import time
-import traceback
 from typing import Any, Callable
 
 from grader import ROOT
 from grader.run import launch, sandbox
+from grader.run.serving import SERVE, serve  # noqa: F401  serve: the server's boot (_BOOT) runs it from here
 
 _BOOT = "import sys; sys.path.insert(0, {root!r}); from grader.run.forkserver import serve; serve()"
 READY_TIMEOUT_S = 60.0   # a server's start-up (numpy), on a loaded machine
@@ -50,176 +49,6 @@ ANSWER_TIMEOUT_S = 10.0  # a fork
 
 class ServerLost(Exception):
     """The server died or stopped answering (a child it was running died with it)."""
-
-
-# ---- the server (its own interpreter) ---------------------------------------------------------------------------
-
-def serve() -> None:
-    """The server's main loop; argv[1] is its end of the socketpair. Never returns."""
-    sock = socket.socket(fileno=int(sys.argv[1]))
-    from grader.run import child, confine, landlock, probe  # noqa: F401  numpy and the child's modules, once
-    landlock.readable_paths()  # and Landlock's list of readable paths, inherited by every child
-    _serve(sock)
-
-
-def _serve(sock: socket.socket) -> None:
-    """Serve `sock` until its other end closes, then kill every child and exit. Never returns."""
-    from grader.run import confine
-
-    wake_r, wake_w = os.pipe()
-    os.set_blocking(wake_w, False)
-    signal.set_wakeup_fd(wake_w)
-    signal.signal(signal.SIGCHLD, lambda *_: None)
-    children: set[int] = set()
-    servers: set[int] = set()  # sub-servers: each answers its own grader, so none is reported here
-    try:
-        # More than one thread (a BLAS that ignored its thread count) would make the children's unshare fail.
-        own = _pidfd(os.getpid())
-        _send(sock, {"ready": os.getpid(), "threads": confine.thread_count()}, [own] if own is not None else [])
-        if own is not None:
-            os.close(own)
-        while True:
-            readable, _, _ = select.select([sock, wake_r], [], [])
-            if wake_r in readable:
-                os.read(wake_r, 4096)
-                for pid, code in _reap(children | servers):
-                    if pid in servers:
-                        servers.discard(pid)
-                        continue
-                    children.discard(pid)
-                    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-                    _send(sock, {"exited": pid, "returncode": code, "peak_kib": usage.ru_maxrss,
-                                 "cpu_s": usage.ru_utime + usage.ru_stime})
-            if sock in readable:
-                data, fds, _, _ = socket.recv_fds(sock, 65536, 4)
-                if not data:
-                    break  # the grader is gone
-                if data == _SERVE and len(fds) == 1:
-                    try:
-                        servers.add(_fork_server(fds[0], sock, (wake_r, wake_w)))
-                    finally:
-                        os.close(fds[0])
-                    continue
-                try:
-                    pid = _fork(fds, sock)
-                finally:
-                    for fd in fds:  # the child's now; holding them would keep its pipes open
-                        os.close(fd)
-                children.add(pid)
-                pidfd = _pidfd(pid)
-                _send(sock, {"started": pid}, [pidfd] if pidfd is not None else [])
-                if pidfd is not None:
-                    os.close(pidfd)
-    except (BrokenPipeError, ConnectionResetError):
-        pass
-    finally:
-        for pid in children | servers:
-            _kill_tree(pid)
-        for _ in _reap(children | servers, block=True):
-            pass
-        os._exit(0)
-
-
-_SERVE = b'{"serve": 1}'
-
-
-def _fork_server(fd: int, sock: socket.socket, wake: tuple[int, int]) -> int:
-    """Fork a sub-server for the socket `fd`; in it, leave this server's socket, signal pipe and children behind and
-    serve that one."""
-    server = os.getpid()
-    pid = os.fork()
-    if pid:
-        return pid
-    try:
-        from grader.run import kernel
-
-        # It dies with the zygote (whose death ends the batch's servers), and its children with it.
-        kernel.prctl(kernel.libc(), kernel.PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != server:
-            os._exit(1)
-        signal.set_wakeup_fd(-1)
-        sock.close()
-        for end in wake:
-            os.close(end)
-        _serve(socket.socket(fileno=fd))
-    except BaseException:
-        traceback.print_exc()
-    finally:
-        os._exit(1)
-
-
-def _send(sock: socket.socket, msg: dict[str, Any], fds: list[int] = ()) -> None:
-    socket.send_fds(sock, [json.dumps(msg).encode()], list(fds))
-
-
-def _reap(children: set[int], *, block: bool = False):
-    """(pid, returncode) of every child that has ended."""
-    while children:
-        try:
-            pid, status = os.waitpid(-1, 0 if block else os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-        children.discard(pid)
-        yield pid, os.waitstatus_to_exitcode(status)
-
-
-def _kill_tree(pid: int) -> None:
-    # The supervisor; its worker dies with it (PR_SET_PDEATHSIG), and with the worker its PID namespace.
-    for kill in (os.kill, os.killpg):
-        try:
-            kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
-
-
-def _pidfd(pid: int) -> int | None:
-    try:
-        return os.pidfd_open(pid)
-    except (AttributeError, OSError):  # not Linux, or a kernel before 5.3
-        return None
-
-
-def _fork(fds: list[int], sock: socket.socket) -> int:
-    """Fork the child for one submission; in the child, become what a fresh child is and run it."""
-    if len(fds) != 4:
-        raise ValueError(f"expected 4 fds, got {len(fds)}")
-    server = os.getpid()
-    pid = os.fork()
-    if pid:
-        return pid
-    try:
-        results_fd = _become_child(fds, sock, server)
-        from grader.run import child
-
-        child.run(results_fd)
-    except BaseException:
-        traceback.print_exc()  # on the child's stderr by now: the grader reports it as a failed start
-    finally:
-        os._exit(1)
-
-
-def _become_child(fds: list[int], sock: socket.socket, server: int) -> int:
-    """Everything a fresh child gets from exec: its own session, the pipes as stdin, stdout and stderr, no other
-    fd (the server's socket and its signal pipe least of all), default signals. Returns the results fd."""
-    from grader.run import kernel
-
-    os.setsid()
-    # A child outlives nothing of the grader's: if the server dies (the grader died, or it was killed), so does this.
-    kernel.prctl(kernel.libc(), kernel.PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != server:
-        os._exit(1)
-    signal.set_wakeup_fd(-1)
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    plan_r, out_w, err_w, results_fd = fds
-    for fd, target in ((plan_r, 0), (out_w, 1), (err_w, 2)):
-        os.dup2(fd, target)
-    sock.detach()  # closed with the rest below; the object must not close that number again later
-    os.closerange(3, results_fd)
-    os.closerange(results_fd + 1, 1 << 20)
-    sys.argv[1:] = [str(results_fd)]
-    return results_fd
 
 
 # ---- the grader's side ------------------------------------------------------------------------------------------
@@ -263,7 +92,7 @@ class ForkServer:
         try:
             if self._zygote is not None:
                 try:
-                    socket.send_fds(self._zygote, [_SERVE], [theirs.fileno()])
+                    socket.send_fds(self._zygote, [SERVE], [theirs.fileno()])
                     self._sock, self._ready = ours, False
                     return
                 except OSError:  # the zygote is gone: a server of our own from now on
