@@ -180,7 +180,7 @@ def _batch_servers(batch_pid: int) -> list[int]:
         for pid in _server_children(worker):
             try:
                 with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    if b"grader.run.forkserver" in f.read():
+                    if b"grader.run.serving" in f.read():
                         servers.append(pid)
             except OSError:
                 continue

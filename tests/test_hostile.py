@@ -161,7 +161,7 @@ class Host:
                     continue
                 with open(f"/proc/{entry}/cmdline", "rb") as f:
                     cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
-                ours = self.root in cmd and ("grader.run.child" in cmd or "grader.run.forkserver" in cmd)
+                ours = self.root in cmd and ("grader.run.child" in cmd or "grader.run.serving" in cmd)
                 if ours or self._mentions_work(int(entry)):
                     out[int(entry)] = cmd
             except (OSError, StopIteration):

@@ -40,9 +40,10 @@ from typing import Any, Callable
 
 from grader import ROOT
 from grader.run import launch, sandbox
-from grader.run.serving import SERVE, serve  # noqa: F401  serve: the server's boot (_BOOT) runs it from here
+from grader.run.serving import SERVE
 
-_BOOT = "import sys; sys.path.insert(0, {root!r}); from grader.run.forkserver import serve; serve()"
+# The server imports run/serving.py and the child's modules only (not this module's subprocess and sandbox).
+_BOOT = "import sys; sys.path.insert(0, {root!r}); from grader.run.serving import serve; serve()"
 READY_TIMEOUT_S = 60.0   # a server's start-up (numpy), on a loaded machine
 ANSWER_TIMEOUT_S = 10.0  # a fork
 

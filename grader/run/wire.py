@@ -16,8 +16,7 @@ from __future__ import annotations
 import binascii
 import json
 import math
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
@@ -41,8 +40,7 @@ class WireError(ValueError):
     """The child sent something that is not a well-formed message (a learner fault: it wrote to our channel)."""
 
 
-@dataclass(frozen=True)
-class Budget:
+class Budget(NamedTuple):  # not a dataclass: the child imports this module, and dataclasses cost it ~3 ms
     """The most one encoded value may take: JSON bytes, and JSON tokens ('{', '[' and ',': what a decoder turns
     into objects). A value that exceeds it is described instead (DESCRIPTION_BYTES)."""
     bytes: int
@@ -80,8 +78,7 @@ def param_budget(probe: dict[str, Any]) -> Budget:
     return Budget(48 * n + 64 * h + 1024, 2 * n + 4 * h + 64)
 
 
-@dataclass(frozen=True)
-class Bounds:
+class Bounds(NamedTuple):
     """The most an honest child sends: per line (bytes, and tokens), and in all (bytes)."""
     line_bytes: int
     line_tokens: int
