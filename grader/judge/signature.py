@@ -34,52 +34,16 @@ def probe_digest(results: list[Op] | None) -> str:
 def _feed(parts: list[bytes], v: Any) -> None:
     """Append `v`'s bytes to `parts`, unambiguously: every item is tagged with its kind and, where variable, its
     length (hashed in one go: the same bytes as one update per item, at a fraction of the cost). The tags of the
-    common items (an array's dtype and shape, a short str) are made once per process: thousands a submission.
-    The exact types that decoded results hold (arrays, dicts, lists, floats, str) take the short paths below;
-    anything else (a subclass, a tuple, an Opaque) the general one, which gives the same bytes for those too."""
-    t = type(v)
-    if t is np.ndarray and v.dtype != object:
-        _feed_array(parts, v)
-    elif t is dict:
-        parts.append(f"d{len(v)}:".encode())
-        for k in sorted(v, key=str):
-            key = k if type(k) is str else str(k)
-            head = _TEXTS.get(key)
-            if head is None:
-                _feed(parts, key)
-            else:
-                parts.append(head)
-            _feed(parts, v[k])
-    elif t is list:
-        parts.append(f"l{len(v)}:".encode())
-        for item in v:
-            ti = type(item)
-            if ti is np.ndarray and item.dtype != object:
-                _feed_array(parts, item)
-            elif ti is float:
-                parts.append(f"f{item.hex()};".encode())
-            else:
-                _feed(parts, item)
-    elif t is float:
-        parts.append(f"f{v.hex()};".encode())
-    else:
-        _feed_general(parts, v)
-
-
-def _feed_array(parts: list[bytes], v: np.ndarray) -> None:
-    head = _HEADS.get((v.dtype, v.shape))  # tobytes(): C order whatever the layout, nbytes long
-    if head is None:
-        head = memo.remember(_HEADS, (v.dtype, v.shape), _array_tag(v, v.nbytes), _TAGS)
-    parts += (head, v.tobytes())
-
-
-def _feed_general(parts: list[bytes], v: Any) -> None:
+    common items (an array's dtype and shape, a short str) are made once per process: thousands a submission."""
     if type(v) is str and len(v) <= 64:
         head = _TEXTS.get(v)
         parts.append(head if head is not None else memo.remember(_TEXTS, v, _tagged(v), _TAGS))
     elif isinstance(v, np.ndarray):
-        if v.dtype != object:
-            _feed_array(parts, v)
+        if v.dtype != object:  # tobytes(): C order whatever the layout, nbytes long
+            head = _HEADS.get((v.dtype, v.shape))
+            if head is None:
+                head = memo.remember(_HEADS, (v.dtype, v.shape), _array_tag(v, v.nbytes), _TAGS)
+            parts += (head, v.tobytes())
         else:
             data = repr(v.tolist()).encode()
             parts += (_array_tag(v, len(data)), data)
