@@ -88,27 +88,14 @@ SERVE = b'{"serve": 1}'
 
 def _fork_server(fd: int, sock: socket.socket, wake: tuple[int, int]) -> int:
     """Fork a sub-server for the socket `fd`; in it, leave this server's socket, signal pipe and children behind and
-    serve that one."""
-    server = os.getpid()
-    pid = os.fork()
-    if pid:
-        return pid
-    try:
-        from grader.run import kernel
-
-        # It dies with the zygote (whose death ends the batch's servers), and its children with it.
-        kernel.prctl(kernel.libc(), kernel.PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != server:
-            os._exit(1)
-        signal.set_wakeup_fd(-1)
+    serve that one. It dies with the zygote (whose death ends the batch's servers), and its children with it."""
+    def become_server() -> None:
         sock.close()
         for end in wake:
             os.close(end)
         _serve(socket.socket(fileno=fd))
-    except BaseException:
-        traceback.print_exc()
-    finally:
-        os._exit(1)
+
+    return _forked(become_server)
 
 
 def _send(sock: socket.socket, msg: dict[str, Any], fds: list[int] = ()) -> None:
@@ -148,32 +135,40 @@ def _fork(fds: list[int], sock: socket.socket) -> int:
     """Fork the child for one submission; in the child, become what a fresh child is and run it."""
     if len(fds) != 4:
         raise ValueError(f"expected 4 fds, got {len(fds)}")
+
+    def become_child() -> None:
+        from grader.run import child
+
+        child.run(_become_child(fds, sock))
+
+    return _forked(become_child)
+
+
+def _forked(run) -> int:
+    """Fork; in the fork, die with this server, then `run()`, and exit whatever happens. Returns the fork's pid."""
     server = os.getpid()
     pid = os.fork()
     if pid:
         return pid
     try:
-        results_fd = _become_child(fds, sock, server)
-        from grader.run import child
+        from grader.run import kernel
 
-        child.run(results_fd)
+        # A fork outlives nothing of the grader's: if the server dies (the grader died, or it was killed), so does it.
+        kernel.prctl(kernel.libc(), kernel.PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != server:
+            os._exit(1)
+        signal.set_wakeup_fd(-1)
+        run()
     except BaseException:
-        traceback.print_exc()  # on the child's stderr by now: the grader reports it as a failed start
+        traceback.print_exc()  # a child's is on its stderr by now: the grader reports it as a failed start
     finally:
         os._exit(1)
 
 
-def _become_child(fds: list[int], sock: socket.socket, server: int) -> int:
+def _become_child(fds: list[int], sock: socket.socket) -> int:
     """Everything a fresh child gets from exec: its own session, the pipes as stdin, stdout and stderr, no other
     fd (the server's socket and its signal pipe least of all), default signals. Returns the results fd."""
-    from grader.run import kernel
-
     os.setsid()
-    # A child outlives nothing of the grader's: if the server dies (the grader died, or it was killed), so does this.
-    kernel.prctl(kernel.libc(), kernel.PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != server:
-        os._exit(1)
-    signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     plan_r, out_w, err_w, results_fd = fds
     for fd, target in ((plan_r, 0), (out_w, 1), (err_w, 2)):
