@@ -88,6 +88,37 @@ def test_a_timeout_in_a_fork_server_child(server, tmp_path):
     assert ok.score == 100
 
 
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="a root server makes the PID namespaces")
+def test_a_root_servers_child_is_pid_1_of_its_own_namespace_with_no_supervisor(server, tmp_path):
+    """serving._PidNamespaces: the child is forked into a PID namespace of its own, so no supervisor is forked; a
+    SIGTERM it ignores (a learner's handler) can't keep it past its time limit, and the next child gets a namespace
+    of its own again."""
+    path = tmp_path / "stubborn.py"
+    path.write_text(reference_code() + "\nimport signal, os\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+                    "assert os.getpid() == 1\nwhile True:\n    pass\n")
+    seen = []
+
+    def watch():
+        while not seen:
+            for child in _server_children(server.pid):
+                with open(f"/proc/{child}/status") as f:
+                    nspid = next(line.split()[1:] for line in f if line.startswith("NSpid:"))
+                seen.append((nspid, _server_children(child)))
+            time.sleep(0.01)
+
+    server.start()
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    result = grade.grade_path(str(path), GradeConfig(limits=Limits(timeout_s=1.0)), runner=server)
+    seen.append(None)
+    assert (result.status, result.error.kind) == ("error", "timeout")
+    nspid, grandchildren = seen[0]
+    assert nspid[-1] == "1" and len(nspid) == 2  # PID 1 inside, one level below the server's namespace
+    assert grandchildren == []  # no supervisor
+    assert "pid" in result.sandbox["namespaces"] and result.sandbox["private_proc"] is True
+    assert grade.grade_path(REFERENCE, GradeConfig(), runner=server).score == 100
+
+
 def _server_children(pid: int) -> list[int]:
     out = []
     for entry in os.listdir("/proc"):

@@ -5,7 +5,9 @@ Two steps, because some mechanisms need a single-threaded process and others nee
 - `early()`, before numpy is imported: no new privileges, no core dumps, then user + PID + network + mount
   + IPC + UTS namespaces, then a fork. The calling process becomes a small supervisor that only waits (it never
   runs learner code and is invisible from inside); the worker returns from `early` as PID 1 of the new PID
-  namespace, so when it ends the kernel kills every process it started (daemons, fork bombs).
+  namespace, so when it ends the kernel kills every process it started (daemons, fork bombs). A fork server run
+  by root forks its children into a PID namespace each, as its PID 1 (serving._PidNamespaces): those need no
+  supervisor, and have none.
 - `apply(limits, report, keep_fd, scratch)`, after numpy is imported: resource limits, every other fd closed,
   Landlock (landlock.py; files: read-only Python + numpy + system libraries, read-write only the scratch dir; no
   TCP), all capabilities dropped and, when the grader is root, root too (privileges.py), and a seccomp filter
@@ -48,7 +50,8 @@ _MS_REC, _MS_PRIVATE, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 0x4000, 0x40000, 2, 4,
 
 def early() -> dict[str, Any]:
     """Confine what must be done while single-threaded, then fork. Returns in the worker only (the supervisor
-    exits with the worker's status). Returns the report so far."""
+    exits with the worker's status). A process that is PID 1 already (a fork server's child, in a PID namespace
+    the server made for it) makes no PID namespace and no supervisor: it is the worker. Returns the report so far."""
     report: dict[str, Any] = {"platform": sys.platform, "namespaces": [], "missing": [], "root": identity.real_root()}
     missing = report["missing"]
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -64,7 +67,9 @@ def early() -> dict[str, Any]:
     # Root (who will become an unprivileged user in apply) enters the other namespaces as root: it needs no user
     # namespace for them, and one made from inside could not map the user it becomes.
     dropping = identity.sandbox_user() is not None
-    active = _unshare(libc, report, user_namespace=not dropping)
+    # PID 1 already: the fork server made this process a PID namespace of its own (serving._PidNamespaces).
+    own_pid_namespace = os.getpid() == 1
+    active = _unshare(libc, report, user_namespace=not dropping, pid=not own_pid_namespace)
     report["namespaces"] = active
     needed = ("pid", "net", "mount") if dropping else ("user", "pid", "net", "mount")
     if not set(needed) <= set(active):
@@ -78,6 +83,10 @@ def early() -> dict[str, Any]:
     except OSError:
         pass
     in_pid_ns = "pid" in active
+    if own_pid_namespace:  # no supervisor: the server is the parent, and the PID namespace dies with this process
+        if "mount" in active:
+            _private_proc(libc, report)
+        return report
     if not in_pid_ns:
         # Without a PID namespace, orphans are re-parented to the supervisor, which kills them at the end.
         try:
@@ -101,9 +110,10 @@ def early() -> dict[str, Any]:
     return report
 
 
-def _unshare(libc, report: dict[str, Any], *, user_namespace: bool) -> list[str]:
+def _unshare(libc, report: dict[str, Any], *, user_namespace: bool, pid: bool = True) -> list[str]:
     """Enter new namespaces: the user namespace first (it grants the rights to create the others), unless told
-    not to, then the rest in one call, then one by one if that fails. Returns the names of those entered."""
+    not to, then the rest in one call, then one by one if that fails. `pid`: a PID namespace too (False: this
+    process is the PID 1 of one already, which is listed as entered). Returns the names of those entered."""
     uid, gid = os.geteuid(), os.getegid()
     active = []
     if user_namespace:
@@ -117,13 +127,16 @@ def _unshare(libc, report: dict[str, Any], *, user_namespace: bool) -> list[str]
         except OSError as e:
             report["namespace_error"] = f"user namespaces: {e.strerror}"
     others = [n for n in NAMESPACES if n != "user"]
-    flags = sum(NAMESPACES[n] for n in others)
+    made = [n for n in others if pid or n != "pid"]
+    flags = sum(NAMESPACES[n] for n in made)
     try:
         kernel.call(libc.unshare, ctypes.c_int(flags))
         return active + others
     except OSError:
         pass
-    for name in others:
+    if not pid:
+        active.append("pid")
+    for name in made:
         try:
             kernel.call(libc.unshare, ctypes.c_int(NAMESPACES[name]))
             active.append(name)

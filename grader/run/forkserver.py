@@ -14,7 +14,8 @@ The protocol, one JSON message per packet on a SOCK_SEQPACKET socketpair:
     server → grader   {"ready": pid, "threads": n} + fd [pidfd]        once, numpy imported (no fd where pidfds
                       are missing: a sub-server's grader is not its parent, and watches it through it)
     grader → server   {"run": 1}            + fds [plan, stdout, stderr, results]   the child's ends of its pipes
-    server → grader   {"started": pid}      + fd [pidfd]                (no fd where pidfds are missing)
+    server → grader   {"started": pid, "init": b} + fd [pidfd]          (no fd where pidfds are missing); b: the
+                      child is PID 1 of a PID namespace the server made for it, with no supervisor
     server → grader   {"exited": pid, "returncode": rc, "peak_kib": k, "cpu_s": c}  rc as subprocess reports
                       it; k the peak resident memory of its children so far, c their CPU time so far
     grader → server   {"serve": 1}          + fd [socket]               fork a sub-server for that socket
@@ -157,7 +158,7 @@ class ForkServer:
         except BaseException:
             pipes.close_grader_ends()
             raise
-        proc = ForkedChild(self, msg["started"], fds[0] if fds else None)
+        proc = ForkedChild(self, msg["started"], fds[0] if fds else None, init=msg.get("init") is True)
         return sandbox.ChildRun(proc, pipes, plan, limits, start, on_end=proc.close)
 
     def _wait_ready(self) -> None:
@@ -226,10 +227,13 @@ class _ServerRun:
 class ForkedChild:
     """A fork server's child as sandbox.ChildRun sees it (the parts of subprocess.Popen it uses). Signals go
     through a pidfd, so they can't reach another process that reused the pid; the exit status comes from the
-    server, its parent. If the server dies, `lost` is set and the child counts as killed."""
+    server, its parent. If the server dies, `lost` is set and the child counts as killed. `init`: the child is PID 1
+    of its PID namespace itself, with no supervisor to pass SIGTERM on (an init gets no signal from outside that
+    it set no handler for, and one it did set could ignore it), so a SIGTERM is sent as SIGKILL: what the
+    supervisor would do with it."""
 
-    def __init__(self, server: ForkServer, pid: int, pidfd: int | None):
-        self.server, self.pid, self.pidfd = server, pid, pidfd
+    def __init__(self, server: ForkServer, pid: int, pidfd: int | None, *, init: bool = False):
+        self.server, self.pid, self.pidfd, self.init = server, pid, pidfd, init
         self.returncode: int | None = None
         self.lost = False
 
@@ -250,6 +254,8 @@ class ForkedChild:
     def send_signal(self, sig: int) -> None:
         if self.returncode is not None:
             return
+        if self.init and sig == signal.SIGTERM:
+            sig = signal.SIGKILL
         try:
             if self.pidfd is not None:
                 signal.pidfd_send_signal(self.pidfd, sig)

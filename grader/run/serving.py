@@ -5,6 +5,8 @@ only, here: what a server holds, every child it forks inherits.
 """
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
 import os
 import resource
@@ -64,13 +66,13 @@ def _serve(sock: socket.socket) -> None:
                         os.close(fds[0])
                     continue
                 try:
-                    pid = _fork(fds, sock)
+                    pid, init = _fork(fds, sock)
                 finally:
                     for fd in fds:  # the child's now; holding them would keep its pipes open
                         os.close(fd)
                 children.add(pid)
                 pidfd = _pidfd(pid)
-                _send(sock, {"started": pid}, [pidfd] if pidfd is not None else [])
+                _send(sock, {"started": pid, "init": init}, [pidfd] if pidfd is not None else [])
                 if pidfd is not None:
                     os.close(pidfd)
     except (BrokenPipeError, ConnectionResetError):
@@ -93,6 +95,7 @@ def _fork_server(fd: int, sock: socket.socket, wake: tuple[int, int]) -> int:
         sock.close()
         for end in wake:
             os.close(end)
+        _PID_NAMESPACES.forget()  # its children's PID namespaces are its own to make, and their parent it
         _serve(socket.socket(fileno=fd))
 
     return _forked(become_server)
@@ -131,8 +134,10 @@ def _pidfd(pid: int) -> int | None:
         return None
 
 
-def _fork(fds: list[int], sock: socket.socket) -> int:
-    """Fork the child for one submission; in the child, become what a fresh child is and run it."""
+def _fork(fds: list[int], sock: socket.socket) -> tuple[int, bool]:
+    """Fork the child for one submission; in the child, become what a fresh child is and run it. Where this server
+    may, the child is forked into a PID namespace of its own, as its PID 1 (_PidNamespaces): it then needs no
+    supervisor (confine.early). Returns its pid, and whether it is such a PID 1."""
     if len(fds) != 4:
         raise ValueError(f"expected 4 fds, got {len(fds)}")
 
@@ -141,7 +146,77 @@ def _fork(fds: list[int], sock: socket.socket) -> int:
 
         child.run(_become_child(fds, sock))
 
-    return _forked(become_child)
+    with _PID_NAMESPACES.for_next_fork() as init:
+        return _forked(become_child), init
+
+
+class _PidNamespaces:
+    """A new PID namespace for each child: unshare(CLONE_NEWPID) before the fork makes the child PID 1 of a fresh
+    one, and setns back to this server's own after it, so that the next unshare may make another (the kernel
+    refuses a second while the first is pending). Only a root server that makes its children someone else
+    (identity.sandbox_user): such a child enters its other namespaces without a user namespace, so it may still
+    mount the /proc of this one. Elsewhere, or once a call fails, children make their own, under a supervisor."""
+
+    def __init__(self) -> None:
+        self._own: int | None = None  # this server's PID namespace
+        self._server: int | None = None  # a pidfd of this server: how a child tells that it is still there
+        self._tried = False
+
+    def parent_alive(self, server: int) -> bool:
+        """In a fork: whether the server that forked it, `server`, is still its parent. A PID 1 sees its parent,
+        outside its namespace, as pid 0, so it asks the server's pidfd instead (readable once the server ended)."""
+        if os.getpid() == 1 and self._server is not None:
+            return not select.select([self._server], [], [], 0)[0]
+        return os.getppid() == server
+
+    @contextlib.contextmanager
+    def for_next_fork(self):
+        entered = self._enter()
+        try:
+            yield entered
+        finally:
+            if entered:
+                self._leave()
+
+    def _enter(self) -> bool:
+        from grader.run import confine, identity, kernel
+
+        if not self._tried:
+            self._tried = True
+            if kernel.libc() is not None and identity.sandbox_user() is not None:
+                with contextlib.suppress(OSError, AttributeError):
+                    self._server = os.pidfd_open(os.getpid())
+                    self._own = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+        if self._own is None:
+            return False
+        try:
+            kernel.call(kernel.libc().unshare, ctypes.c_int(confine.NAMESPACES["pid"]))
+            return True
+        except OSError:
+            self._stop()
+            return False
+
+    def _leave(self) -> None:
+        from grader.run import confine, kernel
+
+        try:
+            kernel.call(kernel.libc().setns, ctypes.c_int(self._own), ctypes.c_int(confine.NAMESPACES["pid"]))
+        except OSError:  # the next unshare would fail: the children make their own from now on
+            self._stop()
+
+    def forget(self) -> None:
+        """Start again (in a fork that becomes a server of its own)."""
+        self._stop()
+        self._tried = False
+
+    def _stop(self) -> None:
+        for fd in (self._own, self._server):
+            if fd is not None:
+                os.close(fd)
+        self._own = self._server = None
+
+
+_PID_NAMESPACES = _PidNamespaces()
 
 
 def _forked(run) -> int:
@@ -155,7 +230,7 @@ def _forked(run) -> int:
 
         # A fork outlives nothing of the grader's: if the server dies (the grader died, or it was killed), so does it.
         kernel.prctl(kernel.libc(), kernel.PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != server:
+        if not _PID_NAMESPACES.parent_alive(server):
             os._exit(1)
         signal.set_wakeup_fd(-1)
         run()
