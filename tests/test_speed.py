@@ -209,3 +209,34 @@ def test_checks_and_analysis_written_ahead_give_the_same_text_once():
     assert contract._ahead == {}
     d = contract.to_dict(dataclasses.replace(result, analysis=analysis))
     assert d["analysis"]["training"] == {"loss": None} and any("analysis.training.loss" in w for w in d["warnings"])
+
+
+def test_every_epochs_outputs_read_at_once_are_those_read_one_by_one():
+    """conventions.read_all_outputs (a training's epochs in one layout, other than one array) gives what
+    read_outputs gives for each epoch; another layout among them, or one that can't be read, gives None."""
+    from grader.judge import conventions
+
+    rng = np.random.default_rng(3)
+    t, o, h = 4, 2, 3
+
+    def epoch(kind: str):
+        steps = [rng.normal(size=(o, 1)) for _ in range(t)]
+        states = [rng.normal(size=(h, 1)) for _ in range(t + 1)]
+        return {"list": lambda: steps,
+                "flat": lambda: [s.reshape(o).astype(np.float32) for s in steps],
+                "dict": lambda: {i + 1: s for i, s in enumerate(steps)},
+                "pair": lambda: (states, steps),  # (hidden states, outputs): outputs second
+                "cache": lambda: ({i: s for i, s in enumerate(steps)}, {"hs": states}),
+                "floats": lambda: [[float(v) for v in s.ravel()] for s in steps]}[kind]()
+
+    for kind in ("list", "flat", "dict", "pair", "cache", "floats"):
+        values = [epoch(kind) for _ in range(5)]
+        every = conventions.read_all_outputs(values, t=t, o=o, h=h)
+        one_by_one = np.stack([conventions.read_outputs(v, t=t, o=o, h=h).array for v in values])
+        assert every is not None and every.dtype == float, kind
+        assert np.array_equal(every, one_by_one), kind
+    mixed = [epoch("list"), epoch("dict")]
+    assert conventions.read_all_outputs(mixed, t=t, o=o, h=h) is None
+    unreadable = [[rng.normal(size=(o, 1)) for _ in range(t + 2)] for _ in range(3)]  # not T steps
+    assert conventions.read_all_outputs(unreadable, t=t, o=o, h=h) is None
+    assert conventions.read_outputs(unreadable[0], t=t, o=o, h=h).array is None

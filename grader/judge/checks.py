@@ -270,6 +270,11 @@ def _losses(ctx: Context, outputs: list[Any], p: Probe) -> list[float] | None:
         if stacked is not None and np.isfinite(stacked).all():
             with np.errstate(over="ignore"):  # outputs of 1e200 overflow the loss: inf, written as null
                 return [float(v) for v in 0.5 * np.sum((stacked.astype(float) - y) ** 2, axis=(1, 2))]
+    # Another layout (lists or dicts of arrays): read at once when every epoch has the same one; each epoch's loss
+    # summed on its own, as below, so that the numbers are the same either way.
+    every = conventions.read_all_outputs(outputs, t=len(y), o=sizes[2], h=sizes[1])
+    if every is not None and np.isfinite(every).all():
+        return [float(0.5 * np.sum((got - y) ** 2)) for got in every]
     losses = []
     for value in outputs:
         got = conventions.read_outputs(value, t=len(y), o=sizes[2], h=sizes[1]).array

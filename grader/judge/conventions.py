@@ -89,6 +89,67 @@ def read_outputs(value: Any, *, t: int, o: int, h: int) -> Outputs:
     return Outputs(None, None, f"forward returned {describe(value)}{hint}; expected {expected}")
 
 
+def read_all_outputs(values: list[Any], *, t: int, o: int, h: int) -> np.ndarray | None:
+    """Every value's outputs at once, an (E, T, O) array, when the values share one layout (the same containers,
+    keys, and array shapes and dtypes, as every epoch of one learner's training has): what read_outputs finds in
+    each, without reading each. None when they don't, or when one can't be read: read them one by one then.
+    read_outputs decides by layout alone, so it is asked once, of a value of that layout whose every number is its
+    own position among the value's numbers; the (T, O) positions it returns then pick each value's outputs."""
+    if not values:
+        return None
+    leaves: list[list] = [[] for _ in values]  # each value's arrays and floats, in _numbered's order
+    layout = _layout(values[0], leaves[0])
+    if layout is None or any(_layout(v, mine) != layout for v, mine in zip(values[1:], leaves[1:])):
+        return None
+    bounds = [0]  # where each leaf's numbers begin, and where the last one's end
+    positions = read_outputs(_numbered(values[0], bounds), t=t, o=o, h=h).array
+    if positions is None:
+        return None
+    positions = positions.astype(np.intp)
+    # Only the leaves that hold outputs are gathered (not a pair's hidden states), side by side.
+    leaf_of = np.searchsorted(bounds, positions, side="right") - 1
+    picked = sorted({int(i) for i in leaf_of.ravel()})
+    shift, gathered = np.zeros(len(bounds), dtype=np.intp), 0
+    for i in picked:
+        shift[i], gathered = gathered - bounds[i], gathered + bounds[i + 1] - bounds[i]
+    rows = [np.concatenate([np.asarray(mine[i], dtype=float).reshape(-1) for i in picked]) for mine in leaves]
+    return np.array(rows)[:, positions + shift[leaf_of]]
+
+
+def _layout(value: Any, leaves: list) -> Any:
+    """A value's shape as read_outputs sees it, hashable (None for one with something else inside, an Opaque);
+    its arrays and floats are added to `leaves`. Decoded values (wire.decode_value) have exact types."""
+    t = type(value)
+    if t is np.ndarray:
+        leaves.append(value)
+        return value.shape, value.dtype.str
+    if t is float:
+        leaves.append(value)
+        return "f"
+    if t is list or t is tuple:
+        inner = tuple([_layout(v, leaves) for v in value])
+        return None if None in inner else (t, inner)
+    if t is dict:
+        inner = tuple([(k, _layout(v, leaves)) for k, v in value.items()])
+        return None if any(lay is None for _, lay in inner) else (t, inner)
+    return None
+
+
+def _numbered(value: Any, bounds: list[int]) -> Any:
+    """`value` with every number replaced by its position (as a float64) among the value's numbers; each leaf
+    adds where its numbers end to `bounds`."""
+    if isinstance(value, np.ndarray):
+        start = bounds[-1]
+        bounds.append(start + value.size)
+        return np.arange(start, start + value.size, dtype=float).reshape(value.shape)
+    if isinstance(value, float):
+        bounds.append(bounds[-1] + 1)
+        return float(bounds[-2])
+    if isinstance(value, (list, tuple)):
+        return type(value)(_numbered(v, bounds) for v in value)
+    return {k: _numbered(v, bounds) for k, v in value.items()}
+
+
 def broadcast_step_shape(value: Any, t: int, o: int, h: int) -> tuple[int, int] | None:
     """The shape of each step's output when it is (O, H) or (H, O): the hidden state became an (H, H) matrix by
     broadcasting (H,) against (H, 1). None otherwise (also when O = H or H = 1, where it can't be told, and for
