@@ -272,9 +272,10 @@ def _losses(ctx: Context, outputs: list[Any], p: Probe) -> list[float] | None:
                 return [float(v) for v in 0.5 * np.sum((stacked.astype(float) - y) ** 2, axis=(1, 2))]
     # Another layout (lists or dicts of arrays): read at once when every epoch has the same one; each epoch's loss
     # summed on its own, as below, so that the numbers are the same either way.
+    # Outputs that are not finite can't be read in any epoch that has them (read_outputs says so): no curve.
     every = conventions.read_all_outputs(outputs, t=len(y), o=sizes[2], h=sizes[1])
-    if every is not None and np.isfinite(every).all():
-        return [float(0.5 * np.sum((got - y) ** 2)) for got in every]
+    if every is not None:
+        return [float(0.5 * np.sum((got - y) ** 2)) for got in every] if np.isfinite(every).all() else None
     losses = []
     for value in outputs:
         got = conventions.read_outputs(value, t=len(y), o=sizes[2], h=sizes[1]).array

@@ -83,10 +83,16 @@ def early() -> dict[str, Any]:
     except OSError:
         pass
     in_pid_ns = "pid" in active
-    if own_pid_namespace:  # no supervisor: the server is the parent, and the PID namespace dies with this process
-        if "mount" in active:
-            _private_proc(libc, report)
-        return report
+    if not own_pid_namespace:  # PID 1 already: the server is the parent, and the namespace dies with this process
+        _fork_supervisor(libc, in_pid_ns)
+    if in_pid_ns and "mount" in active:
+        _private_proc(libc, report)
+    return report
+
+
+def _fork_supervisor(libc, in_pid_ns: bool) -> None:
+    """Fork: the calling process becomes the supervisor (_supervise, never returns), the fork the worker, PID 1 of
+    the PID namespace entered before (when there is one), which returns."""
     if not in_pid_ns:
         # Without a PID namespace, orphans are re-parented to the supervisor, which kills them at the end.
         try:
@@ -105,9 +111,6 @@ def early() -> dict[str, Any]:
     if select.select([alive_r], [], [], 0)[0]:
         os._exit(1)
     os.close(alive_r)
-    if in_pid_ns and "mount" in active:
-        _private_proc(libc, report)
-    return report
 
 
 def _unshare(libc, report: dict[str, Any], *, user_namespace: bool, pid: bool = True) -> list[str]:

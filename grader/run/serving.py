@@ -160,6 +160,7 @@ class _PidNamespaces:
     def __init__(self) -> None:
         self._own: int | None = None  # this server's PID namespace
         self._server: int | None = None  # a pidfd of this server: how a child tells that it is still there
+        self._libc = None
         self._tried = False
 
     def parent_alive(self, server: int) -> bool:
@@ -183,14 +184,17 @@ class _PidNamespaces:
 
         if not self._tried:
             self._tried = True
-            if kernel.libc() is not None and identity.sandbox_user() is not None:
-                with contextlib.suppress(OSError, AttributeError):
+            self._libc = kernel.libc()
+            if self._libc is not None and identity.sandbox_user() is not None:
+                try:
                     self._server = os.pidfd_open(os.getpid())
                     self._own = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+                except (OSError, AttributeError):  # no pidfds (Linux before 5.3), or no /proc
+                    self._stop()
         if self._own is None:
             return False
         try:
-            kernel.call(kernel.libc().unshare, ctypes.c_int(confine.NAMESPACES["pid"]))
+            kernel.call(self._libc.unshare, ctypes.c_int(confine.NAMESPACES["pid"]))
             return True
         except OSError:
             self._stop()
@@ -200,7 +204,7 @@ class _PidNamespaces:
         from grader.run import confine, kernel
 
         try:
-            kernel.call(kernel.libc().setns, ctypes.c_int(self._own), ctypes.c_int(confine.NAMESPACES["pid"]))
+            kernel.call(self._libc.setns, ctypes.c_int(self._own), ctypes.c_int(confine.NAMESPACES["pid"]))
         except OSError:  # the next unshare would fail: the children make their own from now on
             self._stop()
 
