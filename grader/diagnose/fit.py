@@ -18,6 +18,7 @@ from grader.diagnose.scales import norm_clipping, scale_diagnoses, scale_flags
 from grader.diagnose.texts import TANH_VARIANTS, TEXT, make, truncation_text
 from grader.judge.plan import PARAMS
 from grader.result import Diagnosis
+from grader.run import memo
 
 # Switched on one at a time (and in pairs, triples) to explain the shape of an update.
 STRUCTURAL = ("only_last_step_loss", "truncated_bptt", "first_step_skipped", "whh_gradient_uses_current_state",
@@ -168,16 +169,33 @@ def _fixed_point(g: Callable[[float], float], c0: float, c1: float, rounds: int 
 def _misfit(r: BackwardRun, model: dict[str, np.ndarray], clip: Clipping | None, live: tuple[str, ...]) -> float:
     """Largest |learner − model| per parameter, relative to that parameter's update (floored at 1 % of the largest
     parameter update, so a W_hh update that is zero at T = 1 doesn't divide by zero)."""
-    a = {k: flat(r, model, clip, (k,)) for k in live}
-    b = {k: flat(r, r.update, clip, (k,)) for k in live}
-    top = max([float(np.abs(v).max()) for v in b.values() if v.size] or [0.0])
+    b, scale, top = _learner_side(r, clip, live)
     if top == 0:
-        return 0.0 if all(not np.any(v) for v in a.values()) else float("inf")
+        return 0.0 if all(not np.any(flat(r, model, clip, (k,))) for k in live) else float("inf")
     worst = 0.0
     for k in live:
         if b[k].size:
-            worst = max(worst, float(np.abs(b[k] - a[k]).max()) / max(float(np.abs(b[k]).max()), 0.01 * top))
+            worst = max(worst, float(np.abs(b[k] - flat(r, model, clip, (k,))).max()) / max(scale[k], 0.01 * top))
     return worst
+
+
+def _learner_side(r: BackwardRun, clip: Clipping | None,
+                  live: tuple[str, ...]) -> tuple[dict[str, np.ndarray], dict[str, float], float]:
+    """What _misfit reads of the learner's own update, the same for every model it is compared with (hundreds of
+    candidates for one run): each live parameter's entries, their largest magnitude, and the largest of those."""
+    key = (id(r), id(clip), live)
+    hit = _LEARNER.get(key)
+    if hit is None or hit[0] is not r or hit[1] is not clip:
+        b = {k: flat(r, r.update, clip, (k,)) for k in live}
+        scale = {k: float(np.abs(v).max()) for k, v in b.items() if v.size}
+        hit = memo.remember(_LEARNER, key, (r, clip, b, scale, max(scale.values(), default=0.0)), _LEARNER_ENTRIES)
+    return hit[2], hit[3], hit[4]
+
+
+# _learner_side's memo: {(id(run), id(clip), live): (run, clip, ...)}; an entry holds its run and clip, so that
+# neither id can be another object's while it exists.
+_LEARNER: dict[tuple, tuple] = {}
+_LEARNER_ENTRIES = 256
 
 
 def _candidates(base: Mutant, leaks: bool) -> Iterator[tuple[str, ...]]:
