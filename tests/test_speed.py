@@ -240,3 +240,40 @@ def test_every_epochs_outputs_read_at_once_are_those_read_one_by_one():
     unreadable = [[rng.normal(size=(o, 1)) for _ in range(t + 2)] for _ in range(3)]  # not T steps
     assert conventions.read_all_outputs(unreadable, t=t, o=o, h=h) is None
     assert conventions.read_outputs(unreadable[0], t=t, o=o, h=h).array is None
+
+
+def test_the_default_plan_comes_back_from_the_disk_cache_as_it_was_built(tmp_path, monkeypatch):
+    """plan.default_plan builds the plan once and stores it (pickled); later processes read it back: the same
+    probes (their JSON for the child), checks and inputs to the bit, with the objects a probe shares (the second
+    call's data `is` the first's) still shared. A cache file that can't be read is built again and rewritten."""
+    import json
+    import subprocess
+    import sys
+
+    from grader.judge import diskcache, plan
+
+    monkeypatch.setattr(diskcache, "DIR", str(tmp_path))
+    built = plan.default_plan.__wrapped__()  # no file yet: built and stored
+    (stored,) = tmp_path.glob("default_plan-*.pickle")
+    read = plan.default_plan.__wrapped__()
+    fresh = plan.Plan(tuple(plan.build_probes()), tuple(plan.build_checks()))
+    for p in (built, read):
+        assert json.dumps([q.to_plan() for q in p.probes]) == json.dumps([q.to_plan() for q in fresh.probes])
+        assert p.checks == fresh.checks and p.tolerances == fresh.tolerances
+        for q, r in zip(p.probes, fresh.probes):
+            for key, value in r.meta.items():
+                if isinstance(value, np.ndarray):
+                    assert q.meta[key].dtype == value.dtype and q.meta[key].tobytes() == value.tobytes(), (q.name, key)
+            if len(r.meta.get("calls", ())) > 1:
+                assert (q.meta["calls"][1][0] is q.meta["calls"][0][0]) == (r.meta["calls"][1][0] is
+                                                                             r.meta["calls"][0][0]), q.name
+    assert read is not built  # it was read, not kept from the first call
+    stored.write_bytes(b"not a pickle")
+    again = plan.default_plan.__wrapped__()
+    assert [q.name for q in again.probes] == [q.name for q in fresh.probes] and stored.read_bytes() != b"not a pickle"
+    # The grader's own process loads numpy.random (~20 ms) only to build a plan or run the reference; a child
+    # loads it before its plan arrives, a fork server before its first fork.
+    code = ("import sys; import grader.grade, grader.cli, grader.report.contract; a = 'numpy.random' in sys.modules; "
+            "from grader.run import child; child.executor(); print(a, 'numpy.random' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True"]

@@ -265,4 +265,16 @@ def hidden_cases(secret: str, *, forward: int, backward: int, points: float) -> 
 
 @functools.lru_cache(maxsize=1)
 def default_plan() -> Plan:
-    return Plan(tuple(build_probes()), tuple(build_checks()))
+    """The kata's plan, once per process: from the disk cache (diskcache.py) when this grader code, numpy and CPU
+    made it before, else built (and stored). Building it draws its inputs from numpy.random, whose import a
+    one-file run would otherwise wait for (~20 ms); the cache holds the same objects, shared ones shared."""
+    from grader.judge import diskcache
+    from grader.run import numerics
+
+    cached = diskcache.path("default_plan", diskcache.grader_code(),
+                            f"{np.__version__} {numerics.signature()}".encode(), suffix=".pickle")
+    plan = diskcache.read_pickled(cached)
+    if not isinstance(plan, Plan):
+        plan = Plan(tuple(build_probes()), tuple(build_checks()))
+        diskcache.write_pickled(cached, plan)
+    return plan

@@ -16,12 +16,23 @@ def main() -> None:
     run(int(sys.argv[1]))
 
 
+def executor():
+    """The plan's executor (run/probe.py) with numpy and numpy.random, which numpy loads on first use (~20 ms): a
+    child loads them before its plan arrives, a fork server before it forks any child. The grader's own process
+    imports probe.py without numpy.random, which it needs only to build the plan or run the reference."""
+    import numpy.random  # noqa: F401
+
+    from grader.run import probe
+
+    return probe
+
+
 def run(results_fd: int) -> None:
     """Confine, read the plan on stdin, load and probe the submission. Never returns."""
     from grader.run import confine, identity, scratch
 
     early = confine.early()
-    from grader.run import probe  # imports numpy
+    probe = executor()
 
     plan = json.loads(sys.stdin.buffer.read(64 << 20))
     scratch.bound(plan["scratch"], early, identity.sandbox_user())

@@ -24,7 +24,8 @@ def serve() -> None:
     sock = socket.socket(fileno=int(sys.argv[1]))
     # numpy and every module a child imports, once: a module a child imports itself (scratch, imported by child.run
     # after the fork) is looked up, read and run again in every child, about 4 ms of its CPU time each.
-    from grader.run import child, confine, landlock, probe, scratch  # noqa: F401
+    from grader.run import child, confine, landlock, scratch  # noqa: F401
+    child.executor()
     landlock.readable_paths()  # and Landlock's list of readable paths, inherited by every child
     _serve(sock)
 
