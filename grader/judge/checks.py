@@ -270,19 +270,20 @@ def _losses(ctx: Context, outputs: list[Any], p: Probe) -> list[float] | None:
         if stacked is not None and np.isfinite(stacked).all():
             with np.errstate(over="ignore"):  # outputs of 1e200 overflow the loss: inf, written as null
                 return [float(v) for v in 0.5 * np.sum((stacked.astype(float) - y) ** 2, axis=(1, 2))]
-    # Another layout (lists or dicts of arrays): read at once when every epoch has the same one; each epoch's loss
-    # summed on its own, as below, so that the numbers are the same either way.
-    # Outputs that are not finite can't be read in any epoch that has them (read_outputs says so): no curve.
+    # Another layout (lists or dicts of arrays): read at once when every epoch has the same one, else epoch by
+    # epoch; each epoch's loss summed on its own either way, so that the numbers are the same. Outputs that are not
+    # finite can't be read in any epoch that has them (read_outputs says so): no curve.
     every = conventions.read_all_outputs(outputs, t=len(y), o=sizes[2], h=sizes[1])
-    if every is not None:
-        return [float(0.5 * np.sum((got - y) ** 2)) for got in every] if np.isfinite(every).all() else None
-    losses = []
-    for value in outputs:
-        got = conventions.read_outputs(value, t=len(y), o=sizes[2], h=sizes[1]).array
-        if got is None:
-            return None
-        losses.append(float(0.5 * np.sum((got - y) ** 2)))
-    return losses
+    if every is None:
+        every = []
+        for value in outputs:
+            got = conventions.read_outputs(value, t=len(y), o=sizes[2], h=sizes[1]).array
+            if got is None:
+                return None
+            every.append(got)
+    elif not np.isfinite(every).all():
+        return None
+    return [float(0.5 * np.sum((got - y) ** 2)) for got in every]
 
 
 def _training_curves(ctx: Context, spec: CheckSpec, mine: list[Op], ref: list[Op], i: int) -> None:
