@@ -121,8 +121,8 @@ def encode_array(a: np.ndarray) -> dict[str, Any]:
     if a.ndim > MAX_DIMS:
         return {"t": "other", "type": f"ndarray of {a.ndim} dimensions"}
     if a.size > MAX_ELEMENTS:
-        return {"t": "too_big", "shape": list(a.shape), "dtype": _dtype_name(a.dtype)}
-    return {"t": "array", "shape": list(a.shape), "dtype": _dtype_name(a.dtype), "data": array_data(a)}
+        return {"t": "too_big", "shape": list(a.shape), "dtype": dtype_name(a.dtype)}
+    return {"t": "array", "shape": list(a.shape), "dtype": dtype_name(a.dtype), "data": array_data(a)}
 
 
 def array_data(a: np.ndarray) -> str:
@@ -138,7 +138,7 @@ def data_chars(count: int) -> int:
 _DTYPE_NAMES: dict[np.dtype, str] = {}
 
 
-def _dtype_name(dtype: np.dtype) -> str:
+def dtype_name(dtype: np.dtype) -> str:
     # str(dtype) runs Python code inside numpy, and arrays are encoded by the thousand (every epoch's outputs).
     name = _DTYPE_NAMES.get(dtype)
     if name is None:
@@ -151,7 +151,7 @@ def encode_value(v: Any, budget: Budget | None = None) -> dict[str, Any]:
     too big: its type, and its length or shape."""
     array = isinstance(v, np.ndarray) and v.dtype.kind in "biuf" and v.ndim <= MAX_DIMS
     if budget is not None and array and not may_fit(v.size, budget):  # known without encoding
-        return {"t": "too_big", "shape": list(v.shape), "dtype": _dtype_name(v.dtype)}
+        return {"t": "too_big", "shape": list(v.shape), "dtype": dtype_name(v.dtype)}
     encoded = _encode(v)
     if budget is None or (array and type(v) is np.ndarray and _array_fits(v.size, budget)):
         return encoded
@@ -159,7 +159,7 @@ def encode_value(v: Any, budget: Budget | None = None) -> dict[str, Any]:
     if len(text) <= budget.bytes and tokens(text) <= budget.tokens:
         return encoded
     if array:
-        return {"t": "too_big", "shape": list(v.shape), "dtype": _dtype_name(v.dtype)}
+        return {"t": "too_big", "shape": list(v.shape), "dtype": dtype_name(v.dtype)}
     return {"t": "too_big", "type": name(type(v).__name__), "len": len(v) if type(v) in (list, tuple, dict) else None}
 
 
@@ -200,11 +200,11 @@ def _encode(v: Any, depth: int = 0) -> dict[str, Any]:
     if t in (list, tuple):
         return {"t": t.__name__, "items": [_encode(x, depth + 1) for x in v]}
     if t is dict:
-        return {"t": "dict", "items": [[_key(k), _encode(x, depth + 1)] for k, x in dict.items(v)]}
+        return {"t": "dict", "items": [[dict_key(k), _encode(x, depth + 1)] for k, x in dict.items(v)]}
     return {"t": "other", "type": name(t.__name__)}
 
 
-def _key(k: Any) -> int | str:
+def dict_key(k: Any) -> int | str:
     """A dict key as the channel carries it: an int of at most 15 digits, or a name."""
     if type(k) is int or isinstance(k, np.integer):
         return int(k) if abs(int(k)) < 10 ** 15 else name(k)
@@ -340,12 +340,12 @@ def decode_value(d: Any, depth: int = 0) -> Any:
             return float(v)
         raise WireError("malformed number")
     if t in ("list", "tuple"):
-        items = [decode_value(x, depth + 1) for x in _items(d)]
+        items = [decode_value(x, depth + 1) for x in container_items(d)]
         return items if t == "list" else tuple(items)
     if t == "dict":
         out = {}
-        for pair in _items(d):
-            if not (isinstance(pair, list) and len(pair) == 2 and _is_key(pair[0])):
+        for pair in container_items(d):
+            if not (isinstance(pair, list) and len(pair) == 2 and is_key(pair[0])):
                 raise WireError("malformed dict item")
             out[pair[0]] = decode_value(pair[1], depth + 1)
         return out
@@ -363,7 +363,7 @@ def _is_name(v: Any) -> bool:
     return isinstance(v, str) and len(v) <= NAME_CAP
 
 
-def _is_key(k: Any) -> bool:
+def is_key(k: Any) -> bool:
     return (type(k) is int and abs(k) < 10 ** 15) or _is_name(k)
 
 
@@ -372,7 +372,7 @@ def _is_size(v: Any) -> bool:
         isinstance(v, list) and len(v) <= MAX_DIMS and all(type(n) is int and n >= 0 for n in v))
 
 
-def _items(d: dict) -> list:
+def container_items(d: dict) -> list:
     items = d.get("items")
     if not isinstance(items, list) or len(items) > MAX_ITEMS:
         raise WireError("malformed container")
