@@ -21,6 +21,7 @@ class Status(str, enum.Enum):
 
 @dataclass(frozen=True)
 class ErrorInfo:
+    """Why a submission could not be graded, or what it raised."""
     kind: str
     message: str
     traceback: str = ""
@@ -31,6 +32,7 @@ class ErrorInfo:
 
 @dataclass
 class Check:
+    """One check's verdict, points and evidence, as the result contract holds it."""
     id: str
     group: str
     status: Status
@@ -44,6 +46,7 @@ class Check:
 
 @dataclass(frozen=True)
 class Diagnosis:
+    """A misconception found in the submission, with what to look at."""
     id: str
     message: str
     hint: str = ""
@@ -52,6 +55,7 @@ class Diagnosis:
 
 @dataclass
 class GradeResult:
+    """Everything one grading found: the result contract, before it is written as JSON (report/contract.py)."""
     submission: str
     status: str  # "graded" | "error"
     score: float

@@ -52,6 +52,7 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Hidden:
+    """The instructor's hidden cases: drawn from this seed, so many of each kind."""
     seed: str
     forward: int = 3
     backward: int = 3
@@ -75,6 +76,7 @@ class LmsSettings:
 
 @dataclass(frozen=True)
 class CourseConfig:
+    """The instructor's settings, as read from their TOML file."""
     path: str = ""                        # the file they came from ("" for the defaults)
     timeout_s: float | None = None
     memory_mb: int | None = None

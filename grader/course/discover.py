@@ -48,6 +48,7 @@ OUTPUT_EXTENSIONS = ("csv", "html", "xml", "json", "zip")
 
 @dataclass(frozen=True)
 class Entry:
+    """One student's submission as a class's layout presents it."""
     student: str       # the id: a folder name in OUTDIR and the gradebook's key
     name: str          # the student's name where the layout gives one (Canvas, Moodle), else ""
     path: str | None   # the file to grade; None when there is none, and then `problem` says why

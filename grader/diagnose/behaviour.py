@@ -29,6 +29,7 @@ def median(values) -> float:
 
 @dataclass(frozen=True)
 class ForwardRun:
+    """A forward probe's calls as evidence: the weights injected, the inputs, the learner's outputs."""
     probe: str
     params: dict[str, np.ndarray]      # what the learner held after injection, float64, reference shapes
     xs: list[np.ndarray]               # one (T, I) input per forward call
@@ -37,6 +38,7 @@ class ForwardRun:
 
 @dataclass(frozen=True)
 class BackwardRun:
+    """One backward() call as evidence: the weights before, the inputs, the learner's update."""
     probe: str
     params: dict[str, np.ndarray]      # the learner's weights right before backward
     x: np.ndarray

@@ -162,6 +162,7 @@ def never_updated(runs: list[BackwardRun], reference: dict[str, dict]) -> list[s
 
 @dataclass
 class Clipping:
+    """A gradient clipping the learner's updates show: its limit, and the parameters it binds on."""
     limit: float                      # in gradient units (update / learning rate)
     top: float                        # the same, as an update on `probe`
     params: tuple[str, ...]

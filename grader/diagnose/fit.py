@@ -29,6 +29,7 @@ DECAYED = {"weights": ("W_xh", "W_hh", "W_hy"), "all": PARAMS}
 
 @dataclass
 class Fit:
+    """How well a set of mutants explains the learner's updates: a factor per probe, and the worst misfit."""
     names: tuple[str, ...]
     factors: dict[str, float]      # per probe: learner update ≈ factor × mutant update (lr as given, loss scale 1)
     residual: float                # worst relative misfit over probes and parameters
@@ -49,6 +50,7 @@ class Fit:
 
 @dataclass(frozen=True)
 class Explanation:
+    """The misconceptions found, and the fit they rest on."""
     found: list[Diagnosis]
     fit: Fit
 

@@ -85,6 +85,7 @@ def scale_diagnoses(runs: list[BackwardRun], flags: tuple[str, ...], lr0: float,
 
 @dataclass(frozen=True)
 class NormClip:
+    """A clipping of the gradient's global norm that the updates show, and what it leaves unexplained."""
     norm: float                 # the global norm the gradient is rescaled to
     clipped: tuple[str, ...]    # the probes where it binds
     flags: tuple[str, ...]      # the scale misconceptions of the other probes

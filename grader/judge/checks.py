@@ -21,6 +21,7 @@ from grader.result import Check, Status
 
 @dataclass
 class Evaluation:
+    """The checks' verdicts, the conventions the learner used and the numbers behind them."""
     checks: list[Check]
     conventions: list[str]
     analysis: dict[str, Any]

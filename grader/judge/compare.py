@@ -35,6 +35,7 @@ class Tolerances:
 
 @dataclass(frozen=True)
 class Comparison:
+    """One named comparison of the learner's values with the reference's: its verdict, and how much and where."""
     name: str
     passed: bool
     max_abs_err: float

@@ -22,6 +22,7 @@ ONE_WIDE = (SQUEEZED, FLOATS)
 
 @dataclass(frozen=True)
 class Outputs:
+    """A learner's forward outputs read in the reference's layout, the convention they came in, or the problem."""
     array: np.ndarray | None  # (T, O), or None when the value could not be read as outputs
     convention: str | None
     problem: str | None

@@ -36,6 +36,7 @@ class Probe:
 
 @dataclass(frozen=True)
 class CheckSpec:
+    """One scored check of the plan: its points, and the probe whose results it reads."""
     id: str            # "group/case"
     points: float
     probe: str         # the probe it reads
@@ -55,6 +56,7 @@ class CheckSpec:
 
 @dataclass(frozen=True)
 class Plan:
+    """What every submission is run through (the probes) and scored on (the checks), within these tolerances."""
     probes: tuple[Probe, ...]
     checks: tuple[CheckSpec, ...]
     tolerances: Tolerances = field(default_factory=Tolerances)

@@ -19,6 +19,7 @@ from grader.run.wire import NAME_CAP, TEXT_CAPS, WireError, decode_value
 
 @dataclass(frozen=True)
 class Op:
+    """One op's result as the grader decoded it from the child's channel."""
     status: str                  # "ok" | "error" | "skipped" | "missing"
     value: dict[str, Any] = field(default_factory=dict)  # decoded fields of an ok result
     error: dict[str, str] = field(default_factory=dict)  # type, message, traceback, where

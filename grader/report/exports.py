@@ -67,6 +67,7 @@ def _text(s: str) -> str:
 
 @dataclass
 class Counts:
+    """Tallies of test cases by outcome, as JUnit's summary attributes hold them."""
     tests: int = 0
     failures: int = 0
     errors: int = 0

@@ -31,6 +31,7 @@ WALL_FACTOR = 3
 
 @dataclass(frozen=True)
 class Limits:
+    """What one child may use: CPU seconds, and memory."""
     timeout_s: float = 10.0
     memory_mb: int = 1024
 
@@ -58,6 +59,7 @@ class Captured:
 
 @dataclass
 class RunOutcome:
+    """How one child's run ended: its messages, its output, and why it stopped."""
     messages: list[dict[str, Any]]
     stdout: str
     stderr: str

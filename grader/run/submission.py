@@ -20,12 +20,14 @@ PYTHON_CELL_MAGICS = ("%%time", "%%timeit", "%%capture")
 
 @dataclass(frozen=True)
 class Chunk:
+    """One piece of a submission's code: a file, or a notebook's code cell."""
     label: str  # what tracebacks call it: the file name, or "cell 3"
     code: str
 
 
 @dataclass(frozen=True)
 class Source:
+    """A submission read and ready to run: its code chunks, in order."""
     name: str
     kind: str  # "py" | "ipynb"
     chunks: tuple[Chunk, ...]
@@ -35,6 +37,7 @@ class Source:
 
 @dataclass(frozen=True)
 class LoadFault:
+    """Why a file could not be read as a submission (a learner fault, as a value)."""
     kind: str  # always "bad_file": the contract's kind for a file that can't be read as a submission
     message: str
     sha256: str = ""
