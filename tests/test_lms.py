@@ -306,3 +306,37 @@ def test_lms_formats_need_a_class(tmp_path):
     shutil.copy(STARTER, tmp_path / "a.py")
     proc = run_cli(str(tmp_path / "a.py"), "--format", "canvas")
     assert proc.returncode == 2 and "--format canvas is for a class (a folder or .zip, with --out)" in proc.stderr
+
+
+def _reports(out, students):
+    for s in students:
+        (out / s).mkdir(parents=True)
+        (out / s / "report.html").write_text(f"<p>{s}'s report</p>")
+
+
+def test_feedback_is_each_report_under_another_name_or_a_copy_where_links_fail(tmp_path, monkeypatch):
+    """feedback/<id>.html has the bytes of <id>/report.html: another name of that file where the filesystem links
+    (no copy written), a copy where it can't, and nothing for a report that is not a regular file."""
+    out = tmp_path / "out"
+    _reports(out, ["ann", "bob"])
+    os.symlink(out / "ann" / "report.html", tmp_path / "elsewhere.html")
+    (out / "eve").mkdir()
+    os.symlink(tmp_path / "elsewhere.html", out / "eve" / "report.html")
+    with lms.Exporter(str(out), LmsSettings(), 100.0) as export:
+        for s in ("ann", "bob", "eve"):
+            export.add(s, {"batch": {}})
+    assert sorted(os.listdir(out / "feedback")) == ["ann.html", "bob.html"]
+    assert all(os.path.samefile(out / "feedback" / f"{s}.html", out / s / "report.html") for s in ("ann", "bob"))
+
+    def no_links(*args, **kwargs):
+        raise OSError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    (out / "ann" / "report.html").unlink()
+    (out / "ann" / "report.html").write_text("<p>ann, graded again</p>")
+    with lms.Exporter(str(out), LmsSettings(), 100.0) as export:
+        export.add("ann", {"batch": {}})
+    assert read(out / "feedback" / "ann.html") == "<p>ann, graded again</p>"
+    assert not os.path.samefile(out / "feedback" / "ann.html", out / "ann" / "report.html")
+    assert sorted(os.listdir(out / "feedback")) == ["ann.html"] and not any(
+        n.startswith(".tmp-") for n in os.listdir(out / "feedback"))

@@ -61,6 +61,23 @@ def write_bytes(path: str, data: bytes, *, private: bool = False, durable: bool 
         f.write(data)
 
 
+def linked(source: str, path: str) -> bool:
+    """Make `path` another name of the regular file `source` (a hard link, swapped in whole as `replacing` swaps a
+    file): a copy without writing one. False, and nothing changed, where the filesystem can't link."""
+    tmp = os.path.join(os.path.dirname(os.path.abspath(path)), f".tmp-{os.getpid()}-{os.path.basename(path)}")
+    try:
+        os.link(source, tmp, follow_symlinks=False)
+    except OSError:
+        return False
+    try:
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        return False
+    return True
+
+
 def remove_leftovers(folder: str) -> None:
     """Scratch files of writes that a killed run never finished."""
     with contextlib.suppress(FileNotFoundError):
