@@ -99,11 +99,13 @@ def test_a_value_whose_float_overflows_raises_as_before():
         series.keep([10 ** 400], BUDGET)
 
 
-def test_a_long_run_is_cut_into_items_the_grader_may_build():
-    values = [[np.zeros(1)] * 100] * 3000  # 101 nodes each: more than MAX_BUILT_NODES in all
+def test_a_series_beyond_what_the_grader_builds_from_trees_goes_on_one_by_one():
+    values = [[np.zeros(1)] * 100] * 1000  # 101 nodes each: more than MAX_BUILT_NODES in all
     sent = _sent(values)
-    assert len(sent) > 1 and all(d["count"] * 101 <= series.MAX_BUILT_NODES for d in sent)
-    assert len(series.decode_series(sent, len(values))) == len(values)
+    stacked = sum(d["count"] for d in sent if d["t"] == "trees")
+    assert 0 < stacked * 101 <= series.MAX_BUILT_NODES and len(sent) == 1 + len(values) - stacked
+    got = series.decode_series(sent, len(values))
+    assert len(got) == len(values) and all(_same(a, b) for a, b in zip(got, _one_by_one(values)))
 
 
 def _trees(**changes):
@@ -134,9 +136,15 @@ def test_a_malformed_run_of_structures_is_refused(item):
 
 
 def test_a_template_may_not_make_the_grader_build_without_bound():
-    item = {"t": "trees", "count": 100, "template": {"t": "list", "items": [{"t": "none"}] * 4000}, "data": []}
+    """Neither one item nor many may stand for more nodes than MAX_BUILT_NODES: a line of a few KB must not make
+    the grader build millions of objects."""
+    wide = {"t": "list", "items": [{"t": "none"}] * 4000}
     with pytest.raises(wire.WireError):
-        series.decode_series([item], 100)
+        series.decode_series([{"t": "trees", "count": 100, "template": wide, "data": []}], 100)
+    many = [{"t": "trees", "count": 16, "template": wide, "data": []}] * 2  # each within the bound, not both
+    assert len(series.decode_series(many[:1], 32)) == 16
+    with pytest.raises(wire.WireError):
+        series.decode_series(many, 32)
 
 
 @pytest.mark.parametrize("convention", sorted(CONVENTIONS) + ["awkward keys"])

@@ -17,10 +17,12 @@ import numpy as np
 
 from grader.run import wire
 
-# The nodes (containers and leaves) of one structure sent as a template, and of all the values a stack of them
-# stands for: what bounds the work a short line of "trees" may ask of the grader (an honest kata value has tens).
+# The nodes (containers and leaves) of one structure sent as a template, and of all the values that a series'
+# "trees" stand for: what bounds the objects a short line may make the grader build (an honest kata value has
+# tens of nodes, a training run's hundred epochs a few thousand; a line of one-by-one values holds as many nodes
+# as its JSON has items, so a longer line for the same values, the grader's bounds checked first).
 MAX_TEMPLATE_NODES = 4096
-MAX_BUILT_NODES = 1 << 18
+MAX_BUILT_NODES = 1 << 16
 _NAN = float("nan")
 
 
@@ -137,14 +139,18 @@ def encode_series(kept: list[Any], budget: wire.Budget) -> list[dict[str, Any]]:
     length and token count, so the first one's budget check (encode_value) holds for the whole run, as keep's check
     of a Tree's skeleton holds for every Tree of it; decode_series gives back the same values."""
     out: list[dict[str, Any]] = []
-    i = 0
+    i = built = 0
     while i < len(kept):
         v = kept[i]
         if type(v) is Tree:
-            j, most = i + 1, _most_stacked(v)
+            j, most = i + 1, min(_most_stacked(v), (MAX_BUILT_NODES - built) // v.nodes)
             while j < len(kept) and j - i < most and type(kept[j]) is Tree and kept[j].skeleton == v.skeleton:
                 j += 1
-            out.append(_encoded(v.skeleton, iter(v.leaves)) if j - i == 1 else _stacked_trees(kept[i:j]))
+            if j - i == 1:
+                out.append(_encoded(v.skeleton, iter(v.leaves)))
+            else:
+                out.append(_stacked_trees(kept[i:j]))
+                built += (j - i) * v.nodes
             i = j
             continue
         if not isinstance(v, np.ndarray):
@@ -166,10 +172,9 @@ def encode_series(kept: list[Any], budget: wire.Budget) -> list[dict[str, Any]]:
 
 
 def _most_stacked(tree: Tree) -> int:
-    """How many Trees like this one a "trees" item may hold: each leaf's stack within an array's size, and all
-    the values within what the grader builds from one item."""
+    """How many Trees like this one a "trees" item may hold: each leaf's stack within an array's size."""
     largest = max([leaf.size for leaf in tree.leaves if type(leaf) is np.ndarray] + [1])
-    return max(1, min(wire.MAX_ELEMENTS // largest, MAX_BUILT_NODES // tree.nodes))
+    return max(1, wire.MAX_ELEMENTS // largest)
 
 
 def _encoded(s: tuple, leaves) -> dict[str, Any]:
@@ -216,6 +221,7 @@ def decode_series(items: Any, most: int) -> list[Any]:
     if not isinstance(items, list) or len(items) > most:
         raise wire.WireError("more values than calls")
     out: list[Any] = []
+    built = [0]  # the nodes of the values built from "trees" so far
     for d in items:
         t = d.get("t") if isinstance(d, dict) else None
         if t == "stack":
@@ -225,7 +231,7 @@ def decode_series(items: Any, most: int) -> list[Any]:
             out += _rows(wire.decode_array({"t": "array", "shape": [count] + shape, "dtype": d.get("dtype"),
                                             "data": d.get("data")}))
         elif t == "trees":
-            out += _decode_trees(d, most - len(out))
+            out += _decode_trees(d, most - len(out), built)
         else:
             out.append(wire.decode_value(d))
     if len(out) > most:
@@ -238,14 +244,15 @@ def _rows(a: np.ndarray) -> list[np.ndarray]:
     return list(a) if a.ndim > 1 else [a[i, ...] for i in range(len(a))]
 
 
-def _decode_trees(d: dict[str, Any], room: int) -> list[Any]:
+def _decode_trees(d: dict[str, Any], room: int, built: list[int]) -> list[Any]:
     count, data = d.get("count"), d.get("data")
     if type(count) is not int or not 2 <= count <= room:
         raise wire.WireError("malformed stack of values")
     leaves: list[Any] = []
     nodes = [0]
     template = _read_template(d.get("template"), 0, leaves, nodes)
-    if type(data) is not list or len(data) != len(leaves) or count * nodes[0] > MAX_BUILT_NODES:
+    built[0] += count * nodes[0]
+    if type(data) is not list or len(data) != len(leaves) or built[0] > MAX_BUILT_NODES:
         raise wire.WireError("malformed stack of values")
     columns = []
     for shape, text in zip(leaves, data):
