@@ -113,8 +113,9 @@ def batch_run(folder: str, out: str, jobs: int) -> dict[str, Any]:
     wall = time.perf_counter() - start
     while multiprocessing.active_children():  # the workers (their servers reaped by them) exit after the pool
         time.sleep(0.01)
+    cpu = cpu_self() - cpu0 + cpu_children() - children0  # before this function reads the results back
     results = [json.load(open(p, encoding="utf-8")) for p in glob.glob(os.path.join(out, "*", "result.json"))]
-    return {"wall_s": wall, "cpu_s": cpu_self() - cpu0 + cpu_children() - children0, "worker_cpu_s": outcome.cpu_s,
+    return {"wall_s": wall, "cpu_s": cpu, "worker_cpu_s": outcome.cpu_s,
             "child_cpu_s": outcome.child_cpu_s, "peak_kib": outcome.peak_kib, "graded": outcome.graded,
             "isolated": all(r["sandbox"].get("isolated") for r in results if r["sandbox"]),
             "fork_server": all(r["sandbox"] for r in results) and len(results) == outcome.graded}
