@@ -17,10 +17,10 @@ import numpy as np
 
 from grader.run import wire
 
-# The nodes (containers and leaves) of one structure sent as a template, and of all the values that a series'
-# "trees" stand for: what bounds the objects a short line may make the grader build (an honest kata value has
-# tens of nodes, a training run's hundred epochs a few thousand; a line of one-by-one values holds as many nodes
-# as its JSON has items, so a longer line for the same values, the grader's bounds checked first).
+# The nodes (containers and leaves) of one template, and of all the values that a series' trees stand for. Sent one
+# by one, every node of a value is an item of the line's JSON, which the grader bounds before it decodes anything;
+# a template stands for `count` values at once, so these bound what a short line can make the grader build. An
+# honest kata value has tens of nodes, a training run's hundred epochs a few thousand.
 MAX_TEMPLATE_NODES = 4096
 MAX_BUILT_NODES = 1 << 16
 _NAN = float("nan")
@@ -71,6 +71,7 @@ def _tree(v: Any, budget: wire.Budget) -> Tree | None:
     return Tree(skeleton, leaves, nodes[0]) if fits else None
 
 
+# Every epoch's value is kept: a run's skeletons are equal, so each one's bound is worked out once.
 _FITS: dict[tuple, bool] = {}
 
 
