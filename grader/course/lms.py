@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import os
-import stat
 import zipfile
 from typing import Any
 
@@ -41,12 +40,12 @@ LISTED = 10  # ids named in a note about students left out
 
 
 def _small_regular(path: str) -> bool:
-    """A regular file itself (not a link to one) of at most MAX_REPORT_BYTES, what a copy would read whole."""
+    """A regular file itself (files.is_regular: not a link to one) of at most MAX_REPORT_BYTES, what a copy would
+    read whole."""
     try:
-        st = os.lstat(path)
-    except OSError:
+        return files.is_regular(path) and os.path.getsize(path) <= MAX_REPORT_BYTES
+    except OSError:  # gone since
         return False
-    return stat.S_ISREG(st.st_mode) and st.st_size <= MAX_REPORT_BYTES
 
 
 class Exporter:

@@ -184,8 +184,7 @@ def _encoded(s: tuple, leaves) -> dict[str, Any]:
     if tag == "array":
         return wire.encode_array(next(leaves))
     if tag == "num":
-        f = next(leaves)
-        return {"t": "num", "v": f if math.isfinite(f) else repr(f)}
+        return wire.number(next(leaves))
     if tag == "none":
         return {"t": "none"}
     if tag == "dict":
@@ -256,12 +255,12 @@ def _decode_trees(d: dict[str, Any], room: int, built: list[int]) -> list[Any]:
     if type(data) is not list or len(data) != len(leaves) or built[0] > MAX_BUILT_NODES:
         raise wire.WireError("malformed stack of values")
     columns = []
-    for shape, text in zip(leaves, data):
-        if shape is None:  # numbers: floats, as {"t": "num"} decodes them (every NaN as float("nan"))
+    for leaf, text in zip(leaves, data):  # each leaf: (shape, dtype) of an array, None for a number
+        if leaf is None:  # numbers: floats, as {"t": "num"} decodes them (every NaN as float("nan"))
             a = wire.decode_array({"t": "array", "shape": [count], "dtype": "float64", "data": text})
             columns.append([_NAN if x != x else x for x in a.tolist()])
         else:
-            columns.append(_rows(wire.decode_array({"t": "array", "shape": [count] + shape[0], "dtype": shape[1],
+            columns.append(_rows(wire.decode_array({"t": "array", "shape": [count] + leaf[0], "dtype": leaf[1],
                                                     "data": text})))
     return [_build(template, columns, i) for i in range(count)]
 

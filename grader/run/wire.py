@@ -187,8 +187,7 @@ def _encode(v: Any, depth: int = 0) -> dict[str, Any]:
     if t is bool or isinstance(v, np.bool_):
         return {"t": "num", "v": float(bool(v))}
     if t in (int, float) or isinstance(v, (np.integer, np.floating)):
-        f = float(v)
-        return {"t": "num", "v": f if math.isfinite(f) else repr(f)}
+        return number(float(v))
     if isinstance(v, np.ndarray) and v.dtype.kind in "biuf":
         return encode_array(v.view(np.ndarray))
     if isinstance(v, np.ndarray):
@@ -202,6 +201,11 @@ def _encode(v: Any, depth: int = 0) -> dict[str, Any]:
     if t is dict:
         return {"t": "dict", "items": [[dict_key(k), _encode(x, depth + 1)] for k, x in dict.items(v)]}
     return {"t": "other", "type": name(t.__name__)}
+
+
+def number(f: float) -> dict[str, Any]:
+    """A float as the channel carries it (JSON has no inf or NaN: those as their repr)."""
+    return {"t": "num", "v": f if math.isfinite(f) else repr(f)}
 
 
 def dict_key(k: Any) -> int | str:
